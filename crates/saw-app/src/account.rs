@@ -1,0 +1,53 @@
+//! The account settings page: company name, time zone, language.
+
+use saw_core::account::{Account, AccountSettings};
+use saw_core::ids::AccountId;
+use saw_store::now;
+use saw_store::repo::{accounts, audit};
+
+use crate::{Actor, App, AppError};
+
+/// The installation's account; [`AppError::NotSetUp`] before the first start.
+pub async fn current(app: &App) -> Result<Account, AppError> {
+    app.store
+        .read(accounts::first)
+        .await?
+        .ok_or(AppError::NotSetUp)
+}
+
+pub async fn get(app: &App, id: AccountId) -> Result<Account, AppError> {
+    Ok(app.store.read(move |c| accounts::by_id(c, id)).await?)
+}
+
+pub async fn update_settings(
+    app: &App,
+    actor: &Actor,
+    account: AccountId,
+    settings: AccountSettings,
+) -> Result<(), AppError> {
+    let mut entry = actor.audit(account, "account.settings_changed", settings.name.clone());
+    entry.detail = Some(format!(
+        "time zone {}, language {}",
+        settings.time_zone.name(),
+        settings.language.as_str()
+    ));
+    app.store
+        .write(move |c| {
+            accounts::update_settings(c, account, &settings)?;
+            audit::record(c, &entry, now())
+        })
+        .await?;
+    Ok(())
+}
+
+/// The newest audit entries of the account.
+pub async fn audit_log(
+    app: &App,
+    account: AccountId,
+    limit: i64,
+) -> Result<Vec<audit::Entry>, AppError> {
+    Ok(app
+        .store
+        .read(move |c| audit::recent(c, account, limit))
+        .await?)
+}

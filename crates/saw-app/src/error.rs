@@ -1,0 +1,76 @@
+use saw_core::ValidationError;
+use saw_store::StoreError;
+
+/// Why a service refused or failed. The web layer maps each to one HTTP status and a
+/// translated message in one place; the CLI prints the English text.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    Invalid(#[from] ValidationError),
+    #[error("not found")]
+    NotFound,
+    #[error("a user with this e-mail already exists")]
+    EmailTaken,
+    #[error("a queue with this name already exists")]
+    QueueNameTaken,
+    #[error("unknown queue '{0}'")]
+    UnknownQueue(String),
+    #[error("the account must keep at least one active admin")]
+    LastAdmin,
+    #[error("the default queue cannot be deleted; make another queue the default first")]
+    DefaultQueue,
+    #[error("this queue still has tickets; transfer them before deleting it")]
+    QueueInUse,
+    #[error("several active tokens are named '{0}': revoke by id (see `saw token list`)")]
+    AmbiguousToken(String),
+    #[error("wrong e-mail or password")]
+    InvalidCredentials,
+    #[error("the current password is wrong")]
+    WrongCurrentPassword,
+    #[error("the code is not valid")]
+    InvalidCode,
+    #[error("too many failed sign-ins from this address; try again in {minutes} minutes")]
+    LockedOut { minutes: i64 },
+    #[error("the account is not set up yet: start `saw serve` once")]
+    NotSetUp,
+    #[error("{0}")]
+    Secrets(String),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            e if e.is_conflict_on("users", "email") => AppError::EmailTaken,
+            e if e.is_conflict_on("queues", "name_key") => AppError::QueueNameTaken,
+            e => AppError::Store(e),
+        }
+    }
+}
+
+impl AppError {
+    /// A stable code for API errors and translation keys.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Invalid(v) => v.code(),
+            AppError::NotFound => "not_found",
+            AppError::EmailTaken => "email_taken",
+            AppError::QueueNameTaken => "queue_name_taken",
+            AppError::UnknownQueue(_) => "unknown_queue",
+            AppError::LastAdmin => "last_admin",
+            AppError::DefaultQueue => "default_queue",
+            AppError::QueueInUse => "queue_in_use",
+            AppError::AmbiguousToken(_) => "ambiguous_token",
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::WrongCurrentPassword => "wrong_current_password",
+            AppError::InvalidCode => "invalid_code",
+            AppError::LockedOut { .. } => "locked_out",
+            AppError::NotSetUp => "not_set_up",
+            AppError::Secrets(_) => "secrets",
+            AppError::Store(StoreError::Unavailable(_)) => "unavailable",
+            AppError::Store(_) => "internal",
+        }
+    }
+}

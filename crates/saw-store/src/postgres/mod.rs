@@ -1,0 +1,102 @@
+//! The PostgreSQL backend: a connection pool; every read or write is one transaction on a
+//! pooled connection, run on a blocking thread. PostgreSQL does its own group commit, so
+//! there is no writer thread here.
+
+mod driver;
+
+use std::time::Duration;
+
+use postgres::NoTls;
+use r2d2_postgres::PostgresConnectionManager;
+
+use crate::StoreError;
+use crate::conn::Conn;
+use driver::PgConn;
+
+const POOL_SIZE: u32 = 16;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: Pool,
+}
+
+impl PostgresStore {
+    /// Connects (checking that the server answers) without running migrations.
+    pub fn connect(url: &str) -> Result<Self, StoreError> {
+        let mut config: postgres::Config = url.parse().map_err(|e| {
+            StoreError::Unavailable(format!("the PostgreSQL URL is not valid: {e}"))
+        })?;
+        config.connect_timeout(CONNECT_TIMEOUT);
+        config.application_name("saw");
+        // The pool only says that it timed out; one direct attempt tells the real reason.
+        config.connect(NoTls).map_err(|e| {
+            StoreError::Unavailable(format!("cannot connect to PostgreSQL: {}", describe(&e)))
+        })?;
+        let manager = PostgresConnectionManager::new(config, NoTls);
+        let pool = r2d2::Pool::builder()
+            .max_size(POOL_SIZE)
+            .min_idle(Some(1))
+            .connection_timeout(CONNECT_TIMEOUT)
+            .error_handler(Box::new(r2d2::NopErrorHandler))
+            .build(manager)
+            .map_err(|e| StoreError::Unavailable(format!("cannot connect to PostgreSQL: {e}")))?;
+        Ok(Self { pool })
+    }
+
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Conn) -> Result<T, E> + Send + 'static,
+    {
+        self.run(false, f).await
+    }
+
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Conn) -> Result<T, E> + Send + 'static,
+    {
+        self.run(true, f).await
+    }
+
+    async fn run<T, E, F>(&self, read_only: bool, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Conn) -> Result<T, E> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut client = pool
+                .get()
+                .map_err(|e| StoreError::Unavailable(format!("no PostgreSQL connection: {e}")))?;
+            let mut tx = client
+                .build_transaction()
+                .read_only(read_only)
+                .start()
+                .map_err(driver::map_error)?;
+            let value = f(&mut PgConn::new(&mut tx))?;
+            tx.commit().map_err(driver::map_error)?;
+            Ok(value)
+        })
+        .await
+        .map_err(|e| E::from(StoreError::Database(format!("database task failed: {e}"))))?
+    }
+}
+
+/// The error and its causes on one line ("error connecting to server: Connection refused").
+fn describe(e: &postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,55 @@
+use chrono::{DateTime, Utc};
+use saw_core::account::{Account, AccountSettings, Language, TimeZone};
+use saw_core::ids::AccountId;
+
+use crate::conn::{Conn, Row};
+use crate::{StoreError, params};
+
+const COLUMNS: &str = "id, name, time_zone, language";
+
+fn from_row(r: &dyn Row) -> Result<Account, StoreError> {
+    let zone = r.text(2)?;
+    let language = r.text(3)?;
+    Ok(Account {
+        id: AccountId::new(r.i64(0)?),
+        name: r.text(1)?,
+        time_zone: TimeZone::parse(&zone).map_err(|_| super::corrupt("time zone", &zone))?,
+        language: Language::parse(&language).map_err(|_| super::corrupt("language", &language))?,
+    })
+}
+
+pub fn create(c: &mut dyn Conn, name: &str, now: DateTime<Utc>) -> Result<AccountId, StoreError> {
+    let default_zone = TimeZone::default();
+    c.insert_returning_id(
+        "INSERT INTO accounts (name, time_zone, language, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        params![name, default_zone.name(), Language::default().as_str(), now],
+    )
+    .map(AccountId::new)
+}
+
+/// The installation's account (SAW serves one company per installation today).
+pub fn first(c: &mut dyn Conn) -> Result<Option<Account>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM accounts ORDER BY id LIMIT 1");
+    c.query_opt(&sql, &[], from_row)
+}
+
+pub fn by_id(c: &mut dyn Conn, id: AccountId) -> Result<Account, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE id = $1");
+    c.query_one(&sql, params![id], from_row)
+}
+
+pub fn update_settings(
+    c: &mut dyn Conn,
+    id: AccountId,
+    s: &AccountSettings,
+) -> Result<(), StoreError> {
+    let changed = c.execute(
+        "UPDATE accounts SET name = $2, time_zone = $3, language = $4 WHERE id = $1",
+        params![id, &s.name, s.time_zone.name(), s.language.as_str()],
+    )?;
+    if changed == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,23 @@
+//! Every query SAW makes, written once for both backends. Each function takes the
+//! transaction's [`crate::Conn`]; callers compose several into one `Store::read`/`write`.
+//! Every query that touches an account's data names the account.
+
+pub mod accounts;
+pub mod audit;
+pub mod queues;
+pub mod recovery_codes;
+pub mod sessions;
+pub mod settings;
+pub mod tokens;
+pub mod users;
+
+use crate::StoreError;
+
+/// Lower-cased form used for case-insensitive unique names (queues, tags).
+pub fn name_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Database(format!("unexpected {what} '{value}' in the database"))
+}

@@ -1,0 +1,152 @@
+//! The REST API under `/api/v1`: bearer tokens only (`saw token create`), JSON in and out,
+//! errors as `{"error": {"code", "message"}}`. It calls the same services as the pages.
+
+use axum::extract::{FromRequest, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use saw_app::Actor;
+use saw_app::users::NewUserInput;
+use saw_core::queue::Queue;
+use saw_core::user::{Role, User};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::error::ApiError;
+use crate::extract::ApiUser;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/me", get(me))
+        .route("/users", get(list_users).post(create_user))
+        .route("/queues", get(list_queues))
+        .fallback(|| async { ApiError::not_found() })
+}
+
+/// A JSON body whose problems answer 400 with the API's error shape.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+                rejection.body_text(),
+            )),
+        }
+    }
+}
+
+fn user_json(user: &User, queues: &[Queue]) -> Value {
+    json!({
+        "id": user.id,
+        "name": user.name,
+        "email": user.email.as_str(),
+        "role": user.role.as_str(),
+        "active": user.active,
+        "two_factor": user.totp_enabled,
+        "created_at": user.created_at,
+        "queues": queues.iter().map(|q| json!({"id": q.id, "name": q.name})).collect::<Vec<_>>(),
+    })
+}
+
+fn queue_json(queue: &Queue, members: Option<i64>) -> Value {
+    let mut v = json!({ "id": queue.id, "name": queue.name, "color": queue.color, "is_default": queue.is_default });
+    if let Some(n) = members {
+        v["members"] = json!(n);
+    }
+    v
+}
+
+fn require_admin(user: &User) -> Result<(), ApiError> {
+    if user.role.is_admin() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden())
+    }
+}
+
+async fn me(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<Json<Value>, ApiError> {
+    let queues = saw_app::queues::of_user(&state.app, user.id).await?;
+    Ok(Json(user_json(&user, &queues)))
+}
+
+async fn list_users(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<Json<Value>, ApiError> {
+    require_admin(&user)?;
+    let users = saw_app::users::list(&state.app, user.account_id).await?;
+    let list: Vec<Value> = users.iter().map(|(u, q)| user_json(u, q)).collect();
+    Ok(Json(json!({ "users": list })))
+}
+
+#[derive(Debug, Deserialize)]
+struct CreateUser {
+    name: String,
+    email: String,
+    role: String,
+    password: Option<String>,
+    #[serde(default)]
+    queues: Vec<String>,
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(body): ApiJson<CreateUser>,
+) -> Result<Response, ApiError> {
+    require_admin(&user)?;
+    let role = Role::parse(&body.role).map_err(saw_app::AppError::from)?;
+    let queues = saw_app::queues::ids_by_name(&state.app, user.account_id, body.queues).await?;
+    let input = NewUserInput {
+        name: body.name,
+        email: body.email,
+        role,
+        password: body.password,
+        queues,
+    };
+    let actor = Actor {
+        label: format!("{} (api)", user.email),
+        user: Some(user.clone()),
+        ip: None,
+    };
+    let created = saw_app::users::create(&state.app, &actor, user.account_id, input).await?;
+    let queues = saw_app::queues::of_user(&state.app, created.user.id).await?;
+    let mut body = user_json(&created.user, &queues);
+    if let Some(password) = created.generated_password {
+        body["generated_password"] = json!(password);
+    }
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// Agents see the queues they work in; supervisors and admins every queue of the account.
+async fn list_queues(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<Json<Value>, ApiError> {
+    let list: Vec<Value> = if user.role.sees_all_queues() {
+        saw_app::queues::list(&state.app, user.account_id)
+            .await?
+            .iter()
+            .map(|s| queue_json(&s.queue, Some(s.members)))
+            .collect()
+    } else {
+        saw_app::queues::of_user(&state.app, user.id)
+            .await?
+            .iter()
+            .map(|q| queue_json(q, None))
+            .collect()
+    };
+    Ok(Json(json!({ "queues": list })))
+}

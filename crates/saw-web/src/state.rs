@@ -1,0 +1,21 @@
+use std::sync::Arc;
+
+use saw_app::App;
+
+use crate::config::WebConfig;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub web: Arc<WebConfig>,
+}
+
+impl AppState {
+    pub fn new(app: App, web: WebConfig) -> Self {
+        Self {
+            app,
+            web: Arc::new(web),
+        }
+    }
+}

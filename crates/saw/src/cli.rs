@@ -1,0 +1,223 @@
+//! Every command, flag and environment variable of `saw`, with its help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "saw",
+    version,
+    about = "SAW — self-hosted multiatendimento: one WhatsApp number (and Telegram, and a sandbox) answered by a menu bot and a team of agents.",
+    long_about = "SAW — self-hosted multiatendimento.\n\nOne WhatsApp number (and Telegram, and a built-in sandbox) answered by a menu chatbot, automatic replies and a team of agents in their browsers, with queues, business hours and metrics. `saw serve` runs everything; the other commands administer the same database, also while the server runs.\n\nEvery flag can also be set by the SAW_* environment variable named in its help.",
+    after_help = "Start here:  saw serve   then open http://127.0.0.1:8080"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Settings every command reads, so that all of them reach the same database.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// Directory for SAW's data: the SQLite database, media, the secrets key. Created on first start.
+    #[arg(
+        long,
+        global = true,
+        env = "SAW_DATA_DIR",
+        default_value = "./saw-data",
+        value_name = "DIR"
+    )]
+    pub data_dir: PathBuf,
+
+    /// Database URL: postgres://user:password@host/db, or sqlite://path/to/saw.db. Default: SQLite at DATA_DIR/saw.db.
+    #[arg(
+        long,
+        global = true,
+        env = "SAW_DATABASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub database_url: Option<String>,
+
+    /// Key that encrypts channel credentials at rest: 32 bytes as base64 or hex (`openssl rand -base64 32`). Default: DATA_DIR/secret.key, created on first start.
+    #[arg(
+        long,
+        global = true,
+        env = "SAW_SECRET_KEY",
+        hide_env_values = true,
+        value_name = "KEY"
+    )]
+    pub secret_key: Option<String>,
+
+    /// Log filter: error, warn, info, debug, trace, or per module (e.g. "info,saw_web=debug").
+    #[arg(
+        long,
+        global = true,
+        env = "SAW_LOG",
+        default_value = "info",
+        value_name = "FILTER"
+    )]
+    pub log: String,
+
+    /// Log format.
+    #[arg(
+        long,
+        global = true,
+        env = "SAW_LOG_FORMAT",
+        default_value = "text",
+        value_name = "FORMAT"
+    )]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run SAW: the web UI, the REST API and (later) the channels and the bot.
+    Serve(ServeArgs),
+    /// Manage users: add, list, reset a password, deactivate.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens for the REST API (/api/v1).
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Apply pending database migrations and exit (serve also does this at start).
+    Migrate,
+    /// Print SAW's version.
+    Version,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(
+        long,
+        env = "SAW_BIND",
+        default_value = "127.0.0.1:8080",
+        value_name = "ADDR:PORT"
+    )]
+    pub bind: String,
+
+    /// The address people use to reach SAW (e.g. https://saw.example.com), when it differs from the bind address. With https, cookies are marked Secure; it is also the only Origin accepted on forms.
+    #[arg(long, env = "SAW_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+
+    /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For is trusted for the client address.
+    #[arg(
+        long,
+        env = "SAW_TRUSTED_PROXIES",
+        default_value = "",
+        value_name = "LIST"
+    )]
+    pub trusted_proxies: String,
+
+    /// E-mail of the administrator created on the very first start (only when no user exists).
+    #[arg(long, env = "SAW_ADMIN_EMAIL", value_name = "EMAIL")]
+    pub admin_email: Option<String>,
+
+    /// Password of that first administrator; without it SAW generates one, prints it once and asks for a new one at the first sign-in.
+    #[arg(
+        long,
+        env = "SAW_ADMIN_PASSWORD",
+        hide_env_values = true,
+        value_name = "PASSWORD"
+    )]
+    pub admin_password: Option<String>,
+
+    /// A signed-in session unused for this many hours ends.
+    #[arg(
+        long,
+        env = "SAW_SESSION_IDLE_HOURS",
+        default_value_t = 12,
+        value_name = "HOURS"
+    )]
+    pub session_idle_hours: u32,
+
+    /// A session ends this many days after sign-in, used or not.
+    #[arg(
+        long,
+        env = "SAW_SESSION_LIFETIME_DAYS",
+        default_value_t = 14,
+        value_name = "DAYS"
+    )]
+    pub session_lifetime_days: u32,
+
+    /// Failed sign-ins from one address within 15 minutes before that address is refused for a while.
+    #[arg(
+        long,
+        env = "SAW_MAX_FAILED_SIGN_INS",
+        default_value_t = 5,
+        value_name = "N"
+    )]
+    pub max_failed_sign_ins: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. Without --password, prints a generated one that must be changed at the first sign-in.
+    Add {
+        /// E-mail, used to sign in.
+        #[arg(long)]
+        email: String,
+        /// Name shown to colleagues (and, as a signature, to customers when the account wants it).
+        #[arg(long)]
+        name: String,
+        /// admin, supervisor or agent.
+        #[arg(long, default_value = "agent")]
+        role: String,
+        /// Password; "-" reads it from standard input. Also SAW_USER_PASSWORD.
+        #[arg(long, env = "SAW_USER_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+        /// Queue the user works in, by name; repeat for several.
+        #[arg(long = "queue", value_name = "QUEUE")]
+        queues: Vec<String>,
+    },
+    /// List the users of the account.
+    List,
+    /// Set a new password for a user (ending their sessions). Without --password, prints a generated one.
+    ResetPassword {
+        /// The user's e-mail.
+        email: String,
+        /// New password; "-" reads it from standard input. Also SAW_USER_PASSWORD.
+        #[arg(long, env = "SAW_USER_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Deactivate a user: they cannot sign in, their sessions and API tokens stop working.
+    Deactivate {
+        /// The user's e-mail.
+        email: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token and print it alone on standard output (it is shown only once).
+    Create {
+        /// A name to recognise the token by (e.g. "erp", "ci").
+        #[arg(long)]
+        name: String,
+        /// E-mail of the user the token acts as, with that user's rights. Default: the first admin.
+        #[arg(long, value_name = "EMAIL")]
+        user: Option<String>,
+        /// Days until the token expires. Default: never.
+        #[arg(long, value_name = "DAYS")]
+        expires_in_days: Option<u32>,
+    },
+    /// List API tokens (never their values).
+    List,
+    /// Revoke a token by id or name (see `saw token list`).
+    Revoke {
+        /// The token's id or name.
+        token: String,
+    },
+}
