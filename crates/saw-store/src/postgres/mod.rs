@@ -4,6 +4,7 @@
 
 mod driver;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use postgres::NoTls;
@@ -20,7 +21,36 @@ type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
 
 #[derive(Clone)]
 pub struct PostgresStore {
-    pool: Pool,
+    pool: Arc<PoolOwner>,
+}
+
+/// Owns the pool so that the last handle closes its connections off the async threads: the
+/// blocking client's destructor waits on the network, which must never happen on a thread
+/// that drives async tasks.
+struct PoolOwner(Option<Pool>);
+
+impl std::ops::Deref for PoolOwner {
+    type Target = Pool;
+
+    fn deref(&self) -> &Pool {
+        self.0
+            .as_ref()
+            .expect("the pool lives until the owner is dropped")
+    }
+}
+
+impl Drop for PoolOwner {
+    fn drop(&mut self) {
+        if let Some(pool) = self.0.take() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                let _ = std::thread::Builder::new()
+                    .name("saw-pg-close".into())
+                    .spawn(move || drop(pool));
+            } else {
+                drop(pool);
+            }
+        }
+    }
 }
 
 impl PostgresStore {
@@ -43,7 +73,9 @@ impl PostgresStore {
             .error_handler(Box::new(r2d2::NopErrorHandler))
             .build(manager)
             .map_err(|e| StoreError::Unavailable(format!("cannot connect to PostgreSQL: {e}")))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool: Arc::new(PoolOwner(Some(pool))),
+        })
     }
 
     pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>

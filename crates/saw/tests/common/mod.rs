@@ -1,0 +1,275 @@
+//! Starts the real `saw serve` binary on a random port with a fresh data dir, and talks to it
+//! over HTTP like a browser (cookies, forms, CSRF tokens) or a script (bearer tokens).
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+pub use saw_testkit::TestDb;
+
+pub const ADMIN_EMAIL: &str = "admin@loja.com.br";
+pub const ADMIN_PASSWORD: &str = "senha-do-admin-123";
+
+const SAW_VARS: [&str; 12] = [
+    "SAW_BIND",
+    "SAW_DATA_DIR",
+    "SAW_DATABASE_URL",
+    "SAW_PUBLIC_URL",
+    "SAW_LOG",
+    "SAW_LOG_FORMAT",
+    "SAW_SECRET_KEY",
+    "SAW_ADMIN_EMAIL",
+    "SAW_ADMIN_PASSWORD",
+    "SAW_TRUSTED_PROXIES",
+    "SAW_USER_PASSWORD",
+    "SAW_MAX_FAILED_SIGN_INS",
+];
+
+/// `saw` with this test's data dir and database, and nothing from the outer environment.
+pub fn saw(db: &TestDb) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_saw"));
+    for var in SAW_VARS {
+        cmd.env_remove(var);
+    }
+    cmd.env("SAW_DATA_DIR", db.data_dir())
+        .env("SAW_DATABASE_URL", db.url_arg())
+        .env("SAW_LOG", "warn");
+    cmd
+}
+
+/// Runs a CLI command against the test's database.
+pub fn cli(db: &TestDb, args: &[&str]) -> Output {
+    let out = saw(db)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run saw");
+    out
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub struct Server {
+    child: Child,
+    pub base: String,
+    /// What `serve` printed on standard output until it was ready (the first-start banner).
+    pub banner: String,
+}
+
+impl Server {
+    /// Starts with the admin e-mail and password set, unless `env` says otherwise.
+    pub fn start(db: &TestDb) -> Server {
+        Self::start_with(
+            db,
+            &[
+                ("SAW_ADMIN_EMAIL", ADMIN_EMAIL),
+                ("SAW_ADMIN_PASSWORD", ADMIN_PASSWORD),
+            ],
+        )
+    }
+
+    pub fn start_with(db: &TestDb, env: &[(&str, &str)]) -> Server {
+        let mut cmd = saw(db);
+        cmd.args(["serve", "--bind", "127.0.0.1:0"])
+            .env("SAW_LOG", "info")
+            .env("SAW_LOG_FORMAT", "json")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start saw serve");
+        let (tx, rx) = mpsc::channel::<(bool, String)>();
+        let out = child.stdout.take().unwrap();
+        let err = child.stderr.take().unwrap();
+        let tx_out = tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                let _ = tx_out.send((false, line));
+            }
+        });
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                if std::env::var("SAW_TEST_SHOW_LOGS").is_ok() {
+                    eprintln!("[saw] {line}");
+                }
+                let _ = tx.send((true, line));
+            }
+        });
+        let mut banner = String::new();
+        let mut log = String::new();
+        loop {
+            let (is_log, line) = rx
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| {
+                    let _ = child.kill();
+                    panic!("saw serve did not become ready; stdout:\n{banner}\nlog:\n{log}")
+                });
+            if !is_log {
+                banner.push_str(&line);
+                banner.push('\n');
+                continue;
+            }
+            log.push_str(&line);
+            log.push('\n');
+            if line.contains("SAW is ready") {
+                let v: serde_json::Value = serde_json::from_str(&line).expect("json log line");
+                let listen = v["fields"]["listen"]
+                    .as_str()
+                    .expect("listen field")
+                    .to_owned();
+                // The banner comes through the other pipe; give it a moment to arrive.
+                while let Ok((false, line)) = rx.recv_timeout(Duration::from_millis(300)) {
+                    banner.push_str(&line);
+                    banner.push('\n');
+                }
+                // Keep draining the pipes so the server never blocks on a full one.
+                std::thread::spawn(move || while rx.recv().is_ok() {});
+                return Server {
+                    child,
+                    base: format!("http://{listen}"),
+                    banner,
+                };
+            }
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A browser: keeps cookies, does not follow redirects (tests look at them).
+    pub fn browser(&self) -> Browser {
+        Browser {
+            base: self.base.clone(),
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(Policy::none())
+                .build()
+                .unwrap(),
+        }
+    }
+
+    /// A plain HTTP client for API calls.
+    pub fn api(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// SIGTERM, then waits: the exit status of a graceful shutdown.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        for _ in 0..200 {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        panic!("saw serve did not stop after SIGTERM");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub struct Browser {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl Page {
+    /// The `_csrf` value of the first form on the page.
+    pub fn csrf(&self) -> String {
+        between(&self.body, "name=\"_csrf\" value=\"", "\"").expect("a CSRF field on the page")
+    }
+}
+
+pub fn between(text: &str, start: &str, end: &str) -> Option<String> {
+    let from = text.find(start)? + start.len();
+    let len = text[from..].find(end)?;
+    Some(text[from..from + len].to_owned())
+}
+
+impl Browser {
+    async fn page(resp: reqwest::Response) -> Page {
+        let status = resp.status();
+        let location = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Page {
+            status,
+            location,
+            body: resp.text().await.unwrap_or_default(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        Self::page(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .expect("GET"),
+        )
+        .await
+    }
+
+    /// Posts a form the way a browser on SAW's own page does (same Origin).
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("origin", &self.base)
+            .form(fields)
+            .send()
+            .await
+            .expect("POST");
+        Self::page(resp).await
+    }
+
+    /// Opens `page`, takes its CSRF token and posts `fields` with it to `action`.
+    pub async fn submit(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let csrf = self.get(page).await.csrf();
+        let mut all = vec![("_csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post(action, &all).await
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Page {
+        self.submit(
+            "/login",
+            "/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+}
