@@ -97,11 +97,12 @@ pub async fn open_app(
             )));
         }
     }
+    // The key first: a malformed one must stop the start before anything is created.
+    let (secrets, source) = SecretBox::load(common.secret_key.as_deref(), &common.data_dir)
+        .map_err(|e| CliError::config(e.to_string()))?;
     let store = Store::open(&url).await.map_err(|e| {
         CliError::config(format!("cannot open the database {}: {e}", url.redacted()))
     })?;
-    let (secrets, source) = SecretBox::load(common.secret_key.as_deref(), &common.data_dir)
-        .map_err(|e| CliError::config(e.to_string()))?;
     secrets
         .verify_against(&store)
         .await
