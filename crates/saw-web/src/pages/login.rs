@@ -105,6 +105,11 @@ pub async fn submit(State(state): State<AppState>, guest: Guest, form: FormField
             with_cookie(Redirect::to("/login/2fa").into_response(), cookie)
         }
         Err(e) => {
+            tracing::info!(
+                reason = e.code(),
+                ip = guest.client.ip.as_deref().unwrap_or("-"),
+                "sign-in refused"
+            );
             let status = error::status_of(&e);
             login_page(
                 &state,

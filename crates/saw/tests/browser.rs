@@ -1,0 +1,205 @@
+//! The issue's "done when", in a real headless Chromium: sign in as the admin, create an
+//! agent, sign in as that agent and be refused the admin pages.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them); without them
+//! the test says it was skipped, except under CI where that is a failure.
+
+mod common;
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+use fantoccini::{Client, ClientBuilder, Locator};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn start_browser() -> Option<(Driver, Client)> {
+    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI must run the browser test: install chromium and chromium-driver"
+        );
+        eprintln!("SKIPPED: browser test (install Debian's chromium and chromium-driver)");
+        return None;
+    }
+    // Two TLS backends are linked in the tests (the HTTP client's and the WebDriver client's);
+    // name one. Only plain HTTP to chromedriver is used.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let driver = Driver(
+        Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
+    let profile = tempfile::tempdir().unwrap();
+    let caps = serde_json::json!({
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.path().display()),
+            ]
+        }
+    });
+    let caps = match caps {
+        serde_json::Value::Object(map) => map,
+        _ => unreachable!(),
+    };
+    for _ in 0..100 {
+        let builder = ClientBuilder::rustls()
+            .expect("TLS roots")
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await;
+        if let Ok(client) = builder {
+            std::mem::forget(profile);
+            return Some((driver, client));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not answer");
+}
+
+async fn fill(c: &Client, name: &str, value: &str) {
+    let field = c
+        .find(Locator::Css(&format!("[name='{name}']")))
+        .await
+        .unwrap_or_else(|_| panic!("field {name}"));
+    field.clear().await.ok();
+    field.send_keys(value).await.unwrap();
+}
+
+/// Clicks a submit button and waits until the next page has loaded (a click does not wait for
+/// the navigation it starts).
+async fn press(c: &Client, css: &str) {
+    c.execute("window.__sawOldPage = true;", vec![])
+        .await
+        .unwrap();
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("button {css}"))
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        let loaded = c
+            .execute(
+                "return window.__sawOldPage === undefined && document.readyState === 'complete';",
+                vec![],
+            )
+            .await
+            .map(|v| v == serde_json::Value::Bool(true))
+            .unwrap_or(false);
+        if loaded {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no new page after pressing {css}");
+}
+
+async fn path(c: &Client) -> String {
+    c.current_url().await.unwrap().path().to_owned()
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    if let Ok(dir) = std::env::var("SAW_TEST_SCREENSHOTS") {
+        let png = c.screenshot().await.unwrap();
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+    }
+}
+
+async fn sign_in(c: &Client, base: &str, email: &str, password: &str) {
+    c.goto(&format!("{base}/")).await.unwrap();
+    assert_eq!(path(c).await, "/login", "/ leads to the sign-in page");
+    fill(c, "email", email).await;
+    fill(c, "password", password).await;
+    press(c, "form[action='/login'] button[type=submit]").await;
+}
+
+#[tokio::test]
+async fn admin_creates_an_agent_who_cannot_open_admin_pages() {
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    let db = saw_testkit::sqlite();
+    let server = Server::start(&db);
+    let base = server.base.clone();
+
+    sign_in(&c, &base, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(path(&c).await, "/inbox", "{}", c.source().await.unwrap());
+    screenshot(&c, "inbox").await;
+    assert!(
+        c.source()
+            .await
+            .unwrap()
+            .contains("Nenhum atendimento por aqui")
+    );
+
+    c.goto(&format!("{base}/admin/users/new")).await.unwrap();
+    fill(&c, "name", "Beatriz Souza").await;
+    fill(&c, "email", "bia@loja.com.br").await;
+    c.find(Locator::Css("select[name=role] option[value=agent]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(&c, "password", "senha-da-bia-1").await;
+    c.find(Locator::XPath("//label[contains(., 'Suporte')]/input"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    screenshot(&c, "new-user").await;
+    press(&c, "form.card button.primary").await;
+    assert_eq!(path(&c).await, "/admin/users");
+    let list = c.source().await.unwrap();
+    assert!(
+        list.contains("Usuário criado.") && list.contains("bia@loja.com.br"),
+        "{list}"
+    );
+    screenshot(&c, "users").await;
+
+    press(&c, "form[action='/logout'] button").await;
+    assert_eq!(path(&c).await, "/login");
+
+    sign_in(&c, &base, "bia@loja.com.br", "senha-da-bia-1").await;
+    assert_eq!(path(&c).await, "/inbox", "{}", c.source().await.unwrap());
+    let inbox = c.source().await.unwrap();
+    assert!(
+        inbox.contains("Suporte") && !inbox.contains("/admin/users"),
+        "an agent's inbox has no admin links"
+    );
+
+    c.goto(&format!("{base}/admin/users")).await.unwrap();
+    let refused = c.source().await.unwrap();
+    assert!(
+        refused.contains("Acesso negado") && refused.contains("Você não tem permissão"),
+        "{refused}"
+    );
+    screenshot(&c, "forbidden").await;
+    c.close().await.unwrap();
+}
