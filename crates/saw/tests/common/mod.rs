@@ -44,12 +44,11 @@ pub fn saw(db: &TestDb) -> Command {
 
 /// Runs a CLI command against the test's database.
 pub fn cli(db: &TestDb, args: &[&str]) -> Output {
-    let out = saw(db)
+    saw(db)
         .args(args)
         .stdin(Stdio::null())
         .output()
-        .expect("run saw");
-    out
+        .expect("run saw")
 }
 
 pub fn stdout(out: &Output) -> String {
@@ -115,6 +114,7 @@ impl Server {
                 .recv_timeout(Duration::from_secs(60))
                 .unwrap_or_else(|_| {
                     let _ = child.kill();
+                    let _ = child.wait();
                     panic!("saw serve did not become ready; stdout:\n{banner}\nlog:\n{log}")
                 });
             if !is_log {
