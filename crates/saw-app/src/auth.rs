@@ -497,7 +497,9 @@ pub async fn revoke_api_token(
                     }
                 }
             };
-            tokens::revoke(c, account, token.id, now())?;
+            if !tokens::revoke(c, account, token.id, now())? {
+                return Err(AppError::AlreadyRevoked(token.name));
+            }
             audit::record(
                 c,
                 &actor.audit(account, "api_token.revoked", token.name.clone()),

@@ -23,6 +23,8 @@ pub enum AppError {
     QueueInUse,
     #[error("several active tokens are named '{0}': revoke by id (see `saw token list`)")]
     AmbiguousToken(String),
+    #[error("the token '{0}' was revoked already")]
+    AlreadyRevoked(String),
     #[error("wrong e-mail or password")]
     InvalidCredentials,
     #[error("the current password is wrong")]
@@ -63,6 +65,7 @@ impl AppError {
             AppError::DefaultQueue => "default_queue",
             AppError::QueueInUse => "queue_in_use",
             AppError::AmbiguousToken(_) => "ambiguous_token",
+            AppError::AlreadyRevoked(_) => "already_revoked",
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::WrongCurrentPassword => "wrong_current_password",
             AppError::InvalidCode => "invalid_code",

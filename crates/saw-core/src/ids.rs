@@ -1,7 +1,13 @@
 //! Typed ids: a `TicketId` cannot be passed where a `ContactId` is expected.
 //!
 //! Every id is a database-assigned 64-bit integer underneath; the wrapper only exists so the
-//! compiler keeps them apart.
+//! compiler keeps them apart:
+//!
+//! ```compile_fail
+//! use saw_core::ids::{ContactId, TicketId};
+//! fn close(ticket: TicketId) {}
+//! close(ContactId::new(7)); // a contact's id is not a ticket's
+//! ```
 
 use serde::{Deserialize, Serialize};
 

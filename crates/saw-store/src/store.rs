@@ -134,6 +134,14 @@ impl Store {
         }
     }
 
+    /// Waits until every write queued before this call is committed (at shutdown).
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.write(|_| Ok::<_, StoreError>(())).await,
+            Store::Postgres(_) => Ok(()),
+        }
+    }
+
     /// Answers whether the database serves queries (for `/readyz`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.read(|c| c.scalar_i64("SELECT 1", &[]).map(drop)).await

@@ -23,7 +23,8 @@ pub fn status_of(e: &AppError) -> StatusCode {
         | AppError::LastAdmin
         | AppError::DefaultQueue
         | AppError::QueueInUse
-        | AppError::AmbiguousToken(_) => StatusCode::CONFLICT,
+        | AppError::AmbiguousToken(_)
+        | AppError::AlreadyRevoked(_) => StatusCode::CONFLICT,
         AppError::InvalidCredentials | AppError::InvalidCode => StatusCode::UNAUTHORIZED,
         AppError::LockedOut { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::NotSetUp | AppError::Store(StoreError::Unavailable(_)) => {
@@ -39,6 +40,7 @@ pub fn message(t: Tr, e: &AppError) -> String {
         AppError::Invalid(v) => validation_message(t, v),
         AppError::UnknownQueue(name) => t.fmt("error.unknown_queue", &[("name", name)]),
         AppError::AmbiguousToken(name) => t.fmt("error.ambiguous_token", &[("name", name)]),
+        AppError::AlreadyRevoked(name) => t.fmt("error.already_revoked", &[("name", name)]),
         AppError::LockedOut { minutes } => t.fmt("error.locked_out", &[("minutes", minutes)]),
         AppError::Secrets(_) | AppError::Store(_) if status_of(e).is_server_error() => {
             let key = if status_of(e) == StatusCode::SERVICE_UNAVAILABLE {

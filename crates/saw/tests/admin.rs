@@ -129,9 +129,43 @@ async fn an_admin_creates_an_agent_who_is_refused_the_admin_pages() {
             .await;
         assert_eq!(posted.status, StatusCode::FORBIDDEN);
 
+        // A new role ends the agent's sessions at once.
+        let users = admin.get("/admin/users").await;
+        let row = &users.body[users.body.find("carla@loja.com.br").unwrap()..];
+        let carla = between(row, "href=\"/admin/users/", "\"").expect("edit link");
+        let promoted = admin
+            .submit(
+                &format!("/admin/users/{carla}"),
+                &format!("/admin/users/{carla}"),
+                &[
+                    ("name", "Carla"),
+                    ("email", "carla@loja.com.br"),
+                    ("role", "supervisor"),
+                    ("queues", &suporte),
+                ],
+            )
+            .await;
+        assert_eq!(
+            promoted.location.as_deref(),
+            Some("/admin/users?ok=user_saved"),
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            agent.get("/inbox").await.location.as_deref(),
+            Some("/login"),
+            "{}: role change ends sessions",
+            db.name
+        );
+
         let audit = admin.get("/admin/audit").await;
         assert!(
             audit.body.contains("user.created") && audit.body.contains("carla@loja.com.br"),
+            "{}",
+            db.name
+        );
+        assert!(
+            audit.body.contains("user.role_changed") && audit.body.contains("agent → supervisor"),
             "{}",
             db.name
         );
@@ -378,6 +412,13 @@ async fn api_tokens_authenticate_scripts_and_stop_when_revoked() {
             db.name
         );
         assert!(stdout(&cli(&db, &["token", "list"])).contains("revoked"));
+        let twice = cli(&db, &["token", "revoke", "erp"]);
+        assert_eq!(twice.status.code(), Some(1), "{}", stderr(&twice));
+        assert!(
+            stderr(&twice).contains("no active token 'erp'"),
+            "{}",
+            stderr(&twice)
+        );
     }
 }
 

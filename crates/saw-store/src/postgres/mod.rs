@@ -1,14 +1,19 @@
 //! The PostgreSQL backend: a connection pool; every read or write is one transaction on a
 //! pooled connection, run on a blocking thread. PostgreSQL does its own group commit, so
 //! there is no writer thread here.
+//!
+//! Connections are encrypted when the server offers TLS (`sslmode=prefer`, the default) and
+//! insist on it with `?sslmode=require`. As with libpq in those modes, the server's
+//! certificate is not verified (self-signed certificates are the norm for database servers);
+//! it protects against eavesdropping, not against an active impostor on the network.
 
 mod driver;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use postgres::NoTls;
 use r2d2_postgres::PostgresConnectionManager;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::StoreError;
 use crate::conn::Conn;
@@ -17,7 +22,7 @@ use driver::PgConn;
 const POOL_SIZE: u32 = 16;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+type Pool = r2d2::Pool<PostgresConnectionManager<MakeRustlsConnect>>;
 
 #[derive(Clone)]
 pub struct PostgresStore {
@@ -62,10 +67,11 @@ impl PostgresStore {
         config.connect_timeout(CONNECT_TIMEOUT);
         config.application_name("saw");
         // The pool only says that it timed out; one direct attempt tells the real reason.
-        config.connect(NoTls).map_err(|e| {
+        let tls = tls_connector()?;
+        config.connect(tls.clone()).map_err(|e| {
             StoreError::Unavailable(format!("cannot connect to PostgreSQL: {}", describe(&e)))
         })?;
-        let manager = PostgresConnectionManager::new(config, NoTls);
+        let manager = PostgresConnectionManager::new(config, tls);
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
             .min_idle(Some(1))
@@ -131,4 +137,66 @@ fn describe(e: &postgres::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// TLS with the ring provider chosen explicitly (no process-wide default needed).
+fn tls_connector() -> Result<MakeRustlsConnect, StoreError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| StoreError::Unavailable(format!("cannot set up TLS for PostgreSQL: {e}")))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(EncryptOnly(provider)))
+        .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
+}
+
+/// libpq's `prefer`/`require`: the handshake's signatures are checked, the certificate chain
+/// is not.
+#[derive(Debug)]
+struct EncryptOnly(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for EncryptOnly {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &rustls::pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        _server_name: &rustls::pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
 }

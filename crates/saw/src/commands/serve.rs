@@ -87,6 +87,9 @@ pub async fn run(common: &CommonArgs, args: ServeArgs) -> Result<(), CliError> {
     saw_web::serve(listener, state, shutdown_signal())
         .await
         .map_err(|e| CliError::config(format!("the server stopped: {e}")))?;
+    if let Err(error) = app.store.flush().await {
+        tracing::warn!(%error, "could not flush the last writes");
+    }
     tracing::info!("SAW stopped");
     Ok(())
 }
