@@ -11,6 +11,7 @@ use saw_core::user::{Email, User};
 use saw_store::now;
 use saw_store::repo::tokens::{ApiToken, NewToken};
 use saw_store::repo::{audit, recovery_codes, sessions, tokens, users};
+use subtle::ConstantTimeEq;
 use totp_rs::{Algorithm, TOTP};
 
 use crate::{Actor, App, AppError, passwords, random};
@@ -56,17 +57,19 @@ async fn refuse_if_locked_out(app: &App, client: &Client) -> Result<(), AppError
     let window = app.policy.lockout_window;
     let max = app.policy.max_failed_sign_ins;
     let since = now() - window;
-    let (failures, oldest) = app
+    let (failures, unlocks_at) = app
         .store
         .read(move |c| {
-            Ok::<_, AppError>((
-                audit::count_from_ip_since(c, SIGN_IN_FAILED, &ip, since)?,
-                audit::oldest_from_ip_since(c, SIGN_IN_FAILED, &ip, since)?,
-            ))
+            let failures = audit::count_from_ip_since(c, SIGN_IN_FAILED, &ip, since)?;
+            // Locked while `max` failures stay in the window: it opens when the failure that
+            // leaves `max - 1` behind ages out.
+            let pivot = (failures - max).max(0);
+            let unlocks_at = audit::nth_from_ip_since(c, SIGN_IN_FAILED, &ip, since, pivot)?;
+            Ok::<_, AppError>((failures, unlocks_at))
         })
         .await?;
     if failures >= max {
-        let ends = oldest.unwrap_or_else(now) + window;
+        let ends = unlocks_at.unwrap_or_else(now) + window;
         let minutes = ((ends - now()).num_seconds() + 59) / 60;
         return Err(AppError::LockedOut {
             minutes: minutes.max(1),
@@ -108,7 +111,15 @@ pub async fn sign_in(
     refuse_if_locked_out(app, client).await?;
     let Ok(email) = Email::parse(email) else {
         passwords::verify(password, None).await;
-        record_failure(app, None, email, "invalid e-mail", client).await?;
+        // Never the raw text: people paste passwords into the e-mail box.
+        record_failure(
+            app,
+            None,
+            "(not an e-mail address)",
+            "invalid e-mail",
+            client,
+        )
+        .await?;
         return Err(AppError::InvalidCredentials);
     };
     let lookup = email.clone();
@@ -246,6 +257,9 @@ pub async fn purge_sessions(app: &App) -> Result<u64, AppError> {
 
 /// Finishes a two-factor sign-in with a 6-digit code from the authenticator app or a
 /// recovery code; answers the new session's cookie value.
+///
+/// Besides the per-address limit, wrong codes are counted per user: after as many as the
+/// policy allows, the half-finished sign-in ends and the password must be typed again.
 pub async fn complete_second_factor(
     app: &App,
     pending: &AuthSession,
@@ -255,6 +269,18 @@ pub async fn complete_second_factor(
     refuse_if_locked_out(app, client).await?;
     let user = pending.user.clone();
     let user_id = user.id;
+    let target = user.email.to_string();
+    let since = now() - app.policy.lockout_window;
+    let wrong_codes = app
+        .store
+        .read(move |c| audit::count_for_target_since(c, SIGN_IN_FAILED, &target, since))
+        .await?;
+    if wrong_codes >= app.policy.max_failed_sign_ins {
+        sign_out(app, pending).await?;
+        return Err(AppError::LockedOut {
+            minutes: app.policy.lockout_window.num_minutes(),
+        });
+    }
     let stored = app
         .store
         .read(move |c| users::credentials(c, user_id))
@@ -263,9 +289,14 @@ pub async fn complete_second_factor(
     let ok = match stored.totp_secret {
         Some(sealed) if code.len() == 6 && code.chars().all(|c| c.is_ascii_digit()) => {
             let secret = app.secrets.decrypt(&sealed)?;
-            totp(&secret, &user.email)?
-                .check_current(&code)
-                .unwrap_or(false)
+            match matching_step(&totp(&secret, &user.email)?, &code) {
+                Some(step) => {
+                    app.store
+                        .write(move |c| users::claim_totp_step(c, user_id, step))
+                        .await?
+                }
+                None => false,
+            }
         }
         _ => {
             let hash = random::sha256_hex(&code);
@@ -287,6 +318,15 @@ pub async fn complete_second_factor(
     }
     sign_out(app, pending).await?;
     start_session(app, &user, false, client).await
+}
+
+/// The time step (30 s) whose code equals `code`, allowing one step of clock skew each way.
+fn matching_step(totp: &TOTP, code: &str) -> Option<i64> {
+    let now = now().timestamp();
+    [now - 30, now, now + 30].into_iter().find_map(|t| {
+        let expected = totp.generate(u64::try_from(t).ok()?);
+        bool::from(expected.as_bytes().ct_eq(code.as_bytes())).then_some(t / 30)
+    })
 }
 
 fn totp(secret: &[u8], email: &Email) -> Result<TOTP, AppError> {
@@ -355,12 +395,9 @@ pub async fn confirm_totp(
         return Err(AppError::InvalidCode);
     };
     let secret = app.secrets.decrypt(&sealed)?;
-    if !totp(&secret, &user.email)?
-        .check_current(code.trim())
-        .unwrap_or(false)
-    {
+    let Some(step) = matching_step(&totp(&secret, &user.email)?, code.trim()) else {
         return Err(AppError::InvalidCode);
-    }
+    };
     let codes: Vec<String> = (0..RECOVERY_CODES)
         .map(|_| random::recovery_code())
         .collect();
@@ -369,6 +406,7 @@ pub async fn confirm_totp(
     app.store
         .write(move |c| {
             users::set_totp(c, id, Some(&sealed), true, now())?;
+            users::claim_totp_step(c, id, step)?;
             recovery_codes::replace(c, id, &hashes)?;
             audit::record(c, &entry, now())
         })

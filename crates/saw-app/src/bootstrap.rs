@@ -43,6 +43,14 @@ pub async fn first_start(
     let created = app
         .store
         .write(move |c| {
+            // Several instances starting together on one PostgreSQL database: one creates.
+            if c.dialect() == saw_store::Dialect::Postgres {
+                c.query_each(
+                    "SELECT pg_advisory_xact_lock(7265828)",
+                    &[],
+                    &mut |_| Ok(()),
+                )?;
+            }
             // Another instance may have won the race since the check above.
             if users::count(c)? > 0 {
                 return Ok::<_, AppError>(false);

@@ -4,7 +4,7 @@ use saw_core::ids::{AccountId, QueueId, UserId};
 use saw_core::queue::{self, Queue};
 use saw_store::StoreError;
 use saw_store::now;
-use saw_store::repo::{audit, queues};
+use saw_store::repo::{accounts, audit, queues};
 
 use crate::{Actor, App, AppError};
 
@@ -82,6 +82,7 @@ pub async fn update(
         .write(move |c| {
             queues::update(c, account, id, &name, &color)?;
             if make_default {
+                accounts::lock(c, account)?;
                 queues::set_default(c, account, id)?;
             }
             audit::record(c, &entry, now())
@@ -99,6 +100,7 @@ pub async fn delete(
     let actor = actor.clone();
     app.store
         .write(move |c| {
+            accounts::lock(c, account)?;
             let queue = queues::by_id(c, account, id)?;
             if queue.is_default {
                 return Err(AppError::DefaultQueue);

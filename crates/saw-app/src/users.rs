@@ -4,7 +4,7 @@ use saw_core::ids::{AccountId, QueueId, UserId};
 use saw_core::queue::Queue;
 use saw_core::user::{Email, Password, Role, User, user_name};
 use saw_store::now;
-use saw_store::repo::{audit, queues, sessions, users};
+use saw_store::repo::{accounts, audit, queues, sessions, users};
 
 use crate::{Actor, App, AppError, passwords, random};
 
@@ -119,6 +119,7 @@ pub async fn update(
     let actor = actor.clone();
     app.store
         .write(move |c| {
+            accounts::lock(c, account)?;
             let before = users::by_id(c, account, id)?;
             let demoting_admin = before.role == Role::Admin && changes.role != Role::Admin;
             if demoting_admin && before.active && users::count_active_admins(c, account)? <= 1 {
@@ -153,6 +154,7 @@ pub async fn set_active(
     let actor = actor.clone();
     app.store
         .write(move |c| {
+            accounts::lock(c, account)?;
             let user = users::by_id(c, account, id)?;
             if !active
                 && user.role == Role::Admin

@@ -2,7 +2,7 @@ use std::fmt;
 
 /// Everything the store can answer instead of a result. Callers match on the first three;
 /// the rest are failures to report (their text never contains customer data or secrets).
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The row asked for does not exist (or belongs to another account).
     #[error("not found")]

@@ -18,18 +18,6 @@ impl WebConfig {
             .as_deref()
             .is_some_and(|u| u.starts_with("https://"))
     }
-
-    /// `scheme://host[:port]` of the public URL.
-    pub fn public_origin(&self) -> Option<String> {
-        let url = self.public_url.as_deref()?;
-        let (scheme, rest) = url.split_once("://")?;
-        let host = rest.split('/').next().unwrap_or_default();
-        Some(format!(
-            "{}://{}",
-            scheme.to_ascii_lowercase(),
-            host.to_ascii_lowercase()
-        ))
-    }
 }
 
 /// Parses `SAW_TRUSTED_PROXIES`: addresses or CIDR ranges separated by commas or spaces.
@@ -83,7 +71,6 @@ mod tests {
             ..Default::default()
         };
         assert!(web.secure_cookies());
-        assert_eq!(web.public_origin().unwrap(), "https://saw.example.com");
         assert!(parse_public_url("saw.example.com").is_err());
     }
 }

@@ -45,8 +45,13 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
     };
     let mut body = body;
     if is_state_changing(&parts.method) {
-        if !origin_allowed(&parts, &state.web) {
-            tracing::info!(path = %parts.uri.path(), "refused a request from another origin");
+        if let Err((claimed, expected)) = check_origin(&parts, &state.web) {
+            tracing::warn!(
+                path = %parts.uri.path(),
+                origin = %claimed,
+                expected = %expected,
+                "refused a form from another origin; behind a proxy, set SAW_PUBLIC_URL to the address people use"
+            );
             return PageError::new(
                 tr_for(&state, session.as_ref()).await,
                 StatusCode::FORBIDDEN,
@@ -66,9 +71,13 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
             }
         };
         body = rebuilt;
+        // The sign-in form's double-submit cookie counts only for the sign-in form itself.
+        let login_token = (parts.uri.path() == "/login")
+            .then(|| cookies.get(LOGIN_CSRF_COOKIE))
+            .flatten();
         let expected = [
             session.as_ref().map(|s| s.csrf_token.as_str()),
-            cookies.get(LOGIN_CSRF_COOKIE).map(String::as_str),
+            login_token.map(String::as_str),
         ];
         let valid = provided.as_deref().is_some_and(|p| {
             expected
@@ -117,7 +126,8 @@ async fn provided_token(parts: &Parts, body: Body) -> Result<(Option<String>, Bo
 }
 
 /// A browser always names the page's origin on cross-site POSTs; it must be SAW's own.
-fn origin_allowed(parts: &Parts, web: &WebConfig) -> bool {
+/// On refusal, answers the origin claimed and the one expected (for the log).
+fn check_origin(parts: &Parts, web: &WebConfig) -> Result<(), (String, String)> {
     let claimed = parts
         .headers
         .get(header::ORIGIN)
@@ -125,36 +135,56 @@ fn origin_allowed(parts: &Parts, web: &WebConfig) -> bool {
         .and_then(|v| v.to_str().ok());
     let Some(claimed) = claimed else {
         // Not a browser (or a very old one): the CSRF token alone decides.
-        return true;
+        return Ok(());
     };
     let claimed_origin = origin_of(claimed);
-    match web.public_origin() {
-        Some(expected) => claimed_origin.as_deref() == Some(expected.as_str()),
+    let allowed = match web.public_url.as_deref().and_then(origin_of) {
+        Some(expected) => {
+            if claimed_origin.as_deref() == Some(expected.as_str()) {
+                return Ok(());
+            }
+            expected
+        }
         None => {
             let host = parts
                 .headers
                 .get(header::HOST)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default();
-            claimed_origin
+            let same_host = claimed_origin
                 .as_deref()
                 .and_then(|o| o.split_once("://"))
-                .is_some_and(|(_, h)| h.eq_ignore_ascii_case(host))
+                .is_some_and(|(scheme, h)| {
+                    h == host_with_default_port_removed(scheme, &host.to_ascii_lowercase())
+                });
+            if same_host {
+                return Ok(());
+            }
+            format!("the Host header '{host}'")
         }
-    }
+    };
+    Err((claimed.chars().take(200).collect(), allowed))
 }
 
-/// `scheme://host[:port]` of a URL, lower-cased; `None` for "null" and other non-URLs.
-fn origin_of(url: &str) -> Option<String> {
+/// `scheme://host[:port]` of a URL, lower-cased and without the scheme's default port;
+/// `None` for "null" and other non-URLs.
+pub fn origin_of(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
-    let host = rest.split(['/', '?', '#']).next()?;
+    let scheme = scheme.to_ascii_lowercase();
+    let host = rest.split(['/', '?', '#']).next()?.to_ascii_lowercase();
     (!host.is_empty()).then(|| {
         format!(
-            "{}://{}",
-            scheme.to_ascii_lowercase(),
-            host.to_ascii_lowercase()
+            "{scheme}://{}",
+            host_with_default_port_removed(&scheme, &host)
         )
     })
+}
+
+fn host_with_default_port_removed<'h>(scheme: &str, host: &'h str) -> &'h str {
+    match (scheme, host.rsplit_once(':')) {
+        ("https", Some((name, "443"))) | ("http", Some((name, "80"))) => name,
+        _ => host,
+    }
 }
 
 pub fn read_cookies(headers: &HeaderMap) -> HashMap<String, String> {
@@ -220,5 +250,13 @@ mod tests {
             "https://saw.example.com:8443"
         );
         assert_eq!(origin_of("null"), None);
+        assert_eq!(
+            origin_of("https://saw.example.com:443/x").unwrap(),
+            "https://saw.example.com"
+        );
+        assert_eq!(
+            origin_of("http://saw.local:80").unwrap(),
+            "http://saw.local"
+        );
     }
 }

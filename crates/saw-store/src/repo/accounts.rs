@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use saw_core::account::{Account, AccountSettings, Language, TimeZone};
 use saw_core::ids::AccountId;
 
-use crate::conn::{Conn, Row};
+use crate::conn::{Conn, Dialect, Row};
 use crate::{StoreError, params};
 
 const COLUMNS: &str = "id, name, time_zone, language";
@@ -51,5 +51,19 @@ pub fn update_settings(
         Err(StoreError::NotFound)
     } else {
         Ok(())
+    }
+}
+
+/// Serialises writes that check-then-change account-wide rules (the last admin, the one
+/// default queue). SQLite's single writer already runs write transactions one at a time;
+/// PostgreSQL locks the account row until the transaction ends.
+pub fn lock(c: &mut dyn Conn, id: AccountId) -> Result<(), StoreError> {
+    match c.dialect() {
+        Dialect::Sqlite => Ok(()),
+        Dialect::Postgres => c.query_each(
+            "SELECT id FROM accounts WHERE id = $1 FOR UPDATE",
+            params![id],
+            &mut |_| Ok(()),
+        ),
     }
 }

@@ -75,17 +75,32 @@ pub fn count_from_ip_since(
     )
 }
 
-/// The oldest matching entry since `since`, to tell when a lockout ends.
-pub fn oldest_from_ip_since(
+/// How many times `action` was recorded about `target` since `since` (second-factor throttling).
+pub fn count_for_target_since(
+    c: &mut dyn Conn,
+    action: &str,
+    target: &str,
+    since: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    c.scalar_i64(
+        "SELECT COUNT(*) FROM audit_log WHERE action = $1 AND target = $2 AND created_at > $3",
+        params![action, target, since],
+    )
+}
+
+/// The time of the `nth` (0 = oldest) matching entry since `since`: when the lockout that
+/// the entries after it cause will end.
+pub fn nth_from_ip_since(
     c: &mut dyn Conn,
     action: &str,
     ip: &str,
     since: DateTime<Utc>,
+    nth: i64,
 ) -> Result<Option<DateTime<Utc>>, StoreError> {
     c.query_opt(
-        "SELECT MIN(created_at) FROM audit_log WHERE action = $1 AND ip = $2 AND created_at > $3",
-        params![action, ip, since],
-        |r| r.opt_time(0),
+        "SELECT created_at FROM audit_log WHERE action = $1 AND ip = $2 AND created_at > $3
+         ORDER BY created_at, id LIMIT 1 OFFSET $4",
+        params![action, ip, since, nth],
+        |r| r.time(0),
     )
-    .map(Option::flatten)
 }

@@ -189,3 +189,13 @@ pub fn set_totp(
     )
     .map(drop)
 }
+
+/// Records `step` as the last accepted TOTP time step; answers false when that step (or a
+/// later one) was used already — a code works once.
+pub fn claim_totp_step(c: &mut dyn Conn, id: UserId, step: i64) -> Result<bool, StoreError> {
+    let changed = c.execute(
+        "UPDATE users SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)",
+        params![id, step],
+    )?;
+    Ok(changed > 0)
+}

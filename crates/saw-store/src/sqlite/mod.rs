@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OpenFlags};
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 use crate::StoreError;
 use crate::conn::Conn;
@@ -39,7 +39,7 @@ struct Inner {
     path: PathBuf,
     writer: mpsc::Sender<Job>,
     readers: Mutex<Vec<Connection>>,
-    reader_permits: Semaphore,
+    reader_permits: Arc<Semaphore>,
 }
 
 impl SqliteStore {
@@ -60,7 +60,7 @@ impl SqliteStore {
                 path: path.to_owned(),
                 writer: tx,
                 readers: Mutex::new(readers),
-                reader_permits: Semaphore::new(READERS),
+                reader_permits: Arc::new(Semaphore::new(READERS)),
             }),
         })
     }
@@ -106,31 +106,72 @@ impl SqliteStore {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut dyn Conn) -> Result<T, E> + Send + 'static,
     {
-        let _permit = self
+        // The permit travels with the connection into the blocking task, so a caller that
+        // gives up waiting cannot free a place while its read still runs.
+        let permit = self
             .inner
             .reader_permits
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .map_err(|_| E::from(StoreError::Unavailable("the database is closed".into())))?;
-        let conn = self
-            .inner
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let reader = BorrowedReader::take(inner, permit)?;
+            run_read(reader.conn(), f)
+        })
+        .await
+        .map_err(|e| E::from(StoreError::Database(format!("read task failed: {e}"))))?
+    }
+}
+
+/// A reader connection on loan; it goes back to the pool when dropped, even after a panic,
+/// with any transaction left open rolled back.
+struct BorrowedReader {
+    conn: Option<Connection>,
+    inner: Arc<Inner>,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl BorrowedReader {
+    fn take<E: From<StoreError>>(
+        inner: Arc<Inner>,
+        permit: OwnedSemaphorePermit,
+    ) -> Result<Self, E> {
+        let conn = inner
             .readers
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .pop()
-            .ok_or_else(|| E::from(StoreError::Database("no reader connection free".into())))?;
-        let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            let result = run_read(&conn, f);
-            inner
+            .pop();
+        match conn {
+            Some(conn) => Ok(Self {
+                conn: Some(conn),
+                inner,
+                _permit: permit,
+            }),
+            None => Err(E::from(StoreError::Database(
+                "no reader connection free".into(),
+            ))),
+        }
+    }
+
+    fn conn(&self) -> &Connection {
+        self.conn.as_ref().expect("present until dropped")
+    }
+}
+
+impl Drop for BorrowedReader {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            self.inner
                 .readers
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .push(conn);
-            result
-        })
-        .await
-        .map_err(|e| E::from(StoreError::Database(format!("read task failed: {e}"))))?
+        }
     }
 }
 
@@ -196,18 +237,29 @@ fn writer_loop(conn: Connection, mut jobs: mpsc::Receiver<Job>) {
 }
 
 fn commit_batch(conn: &Connection, batch: impl Iterator<Item = Job>) {
+    let mut batch = batch;
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         let error = driver::map_error(e);
         tracing::error!(%error, "cannot begin a write transaction");
-        for job in batch {
-            let (_, complete) = job(Err(&error));
-            complete(Ok(()));
-        }
+        refuse_all(batch, &error);
         return;
     }
     let mut completions: Vec<(bool, Completion)> = Vec::new();
-    for job in batch {
+    while let Some(job) = batch.next() {
         completions.push(run_in_savepoint(conn, job));
+        if conn.is_autocommit() {
+            // SQLite rolled the whole transaction back on its own (disk full, I/O error):
+            // nothing of this batch is stored, and the rest must not run outside it.
+            let error = StoreError::Database(
+                "the write transaction was rolled back by SQLite (disk full or I/O error?)".into(),
+            );
+            tracing::error!(%error, "write batch lost");
+            for (_, complete) in completions {
+                complete(Err(error.clone()));
+            }
+            refuse_all(batch, &error);
+            return;
+        }
     }
     let commit = conn.execute_batch("COMMIT").map_err(driver::map_error);
     if commit.is_err() {
@@ -215,9 +267,17 @@ fn commit_batch(conn: &Connection, batch: impl Iterator<Item = Job>) {
     }
     for (succeeded, complete) in completions {
         match (&commit, succeeded) {
-            (Err(e), true) => complete(Err(StoreError::Database(format!("commit failed: {e}")))),
+            (Err(e), true) => complete(Err(e.clone())),
             _ => complete(Ok(())),
         }
+    }
+}
+
+/// Answers every job with `error` without running it.
+fn refuse_all(jobs: impl Iterator<Item = Job>, error: &StoreError) {
+    for job in jobs {
+        let (_, complete) = job(Err(error));
+        complete(Ok(()));
     }
 }
 

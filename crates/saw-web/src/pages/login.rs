@@ -92,13 +92,7 @@ pub async fn submit(State(state): State<AppState>, guest: Guest, form: FormField
     match auth::sign_in(&state.app, &email, form.get("password"), &guest.client).await {
         Ok(SignIn::Complete { token, user }) => {
             tracing::info!(user = %user.id, "signed in");
-            let cookie = session::cookie_header(
-                &state.web,
-                SESSION_COOKIE,
-                &token,
-                Some(state.app.policy.session_lifetime),
-            );
-            with_cookie(Redirect::to("/inbox").into_response(), cookie)
+            signed_in(&state, &token)
         }
         Ok(SignIn::SecondFactor { token }) => {
             let cookie = session::cookie_header(&state.web, SESSION_COOKIE, &token, None);
@@ -150,13 +144,7 @@ pub async fn submit_second_factor(
     {
         Ok(token) => {
             tracing::info!(user = %pending.user.id, "signed in with a second factor");
-            let cookie = session::cookie_header(
-                &state.web,
-                SESSION_COOKIE,
-                &token,
-                Some(state.app.policy.session_lifetime),
-            );
-            with_cookie(Redirect::to("/inbox").into_response(), cookie)
+            signed_in(&state, &token)
         }
         Err(e) => {
             let page = SecondFactorPage {
@@ -177,6 +165,16 @@ pub async fn logout(State(state): State<AppState>, guest: Guest) -> Response {
     }
     let cookie = session::expired_cookie_header(&state.web, SESSION_COOKIE);
     with_cookie(Redirect::to("/login?signed_out=1").into_response(), cookie)
+}
+
+/// The redirect into the inbox with the new session's cookie; the sign-in form's CSRF cookie
+/// has done its job and goes.
+fn signed_in(state: &AppState, token: &str) -> Response {
+    let done = session::expired_cookie_header(&state.web, LOGIN_CSRF_COOKIE);
+    with_cookie(
+        set_session_cookie(state, Redirect::to("/inbox").into_response(), token),
+        done,
+    )
 }
 
 pub(crate) fn set_session_cookie(state: &AppState, response: Response, token: &str) -> Response {
