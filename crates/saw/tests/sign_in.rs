@@ -385,3 +385,82 @@ async fn sign_out_and_deactivation_end_sessions() {
         );
     }
 }
+
+/// Wrong second-factor codes are limited per user too, even when they come from many
+/// addresses (the proxy's `X-Forwarded-For` is believed only from a trusted proxy).
+#[tokio::test]
+async fn wrong_second_factor_codes_are_limited_per_user_across_addresses() {
+    let db = saw_testkit::sqlite();
+    let server = Server::start_with(
+        &db,
+        &[
+            ("SAW_ADMIN_EMAIL", ADMIN_EMAIL),
+            ("SAW_ADMIN_PASSWORD", ADMIN_PASSWORD),
+            ("SAW_MAX_FAILED_SIGN_INS", "3"),
+            ("SAW_TRUSTED_PROXIES", "127.0.0.1"),
+        ],
+    );
+    let browser = server.browser();
+    browser.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    browser.submit("/account", "/account/2fa/start", &[]).await;
+    let setup = browser.get("/account").await;
+    let secret = between(&setup.body, "<code>", "</code>").unwrap();
+    let secret_bytes = totp_rs::Secret::Encoded(secret).to_bytes().unwrap();
+    let totp = totp_rs::TOTP::new(
+        totp_rs::Algorithm::SHA1,
+        6,
+        1,
+        30,
+        secret_bytes,
+        None,
+        String::new(),
+    )
+    .unwrap();
+    let confirmed = browser
+        .submit(
+            "/account",
+            "/account/2fa/confirm",
+            &[("code", &totp.generate_current().unwrap())],
+        )
+        .await;
+    assert_eq!(confirmed.status, StatusCode::OK);
+
+    let attacker = server.browser();
+    assert_eq!(
+        attacker
+            .sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await
+            .location
+            .as_deref(),
+        Some("/login/2fa")
+    );
+    let csrf = attacker.get("/login/2fa").await.csrf();
+    let mut statuses = Vec::new();
+    for i in 1..=4 {
+        let resp = attacker
+            .http
+            .post(server.url("/login/2fa"))
+            .header("origin", &server.base)
+            .header("x-forwarded-for", format!("198.51.100.{i}"))
+            .form(&[("_csrf", csrf.as_str()), ("code", "000000")])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(resp.status());
+    }
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED,
+            StatusCode::TOO_MANY_REQUESTS
+        ],
+        "three addresses' wrong codes add up for the user"
+    );
+    assert_eq!(
+        attacker.get("/login/2fa").await.location.as_deref(),
+        Some("/login"),
+        "the half-finished sign-in ended"
+    );
+}
