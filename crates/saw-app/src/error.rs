@@ -21,6 +21,10 @@ pub enum AppError {
     DefaultQueue,
     #[error("this queue still has tickets; transfer them before deleting it")]
     QueueInUse,
+    #[error(
+        "this WhatsApp phone number id or Telegram bot is already connected as another channel (deactivated ones count too; see `saw channel list`)"
+    )]
+    ChannelTaken,
     #[error("several active tokens are named '{0}': revoke by id (see `saw token list`)")]
     AmbiguousToken(String),
     #[error("the token '{0}' was revoked already")]
@@ -47,6 +51,7 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound,
             e if e.is_conflict_on("users", "email") => AppError::EmailTaken,
             e if e.is_conflict_on("queues", "name_key") => AppError::QueueNameTaken,
+            e if e.is_conflict_on("channels", "provider_key") => AppError::ChannelTaken,
             e => AppError::Store(e),
         }
     }
@@ -64,6 +69,7 @@ impl AppError {
             AppError::LastAdmin => "last_admin",
             AppError::DefaultQueue => "default_queue",
             AppError::QueueInUse => "queue_in_use",
+            AppError::ChannelTaken => "channel_taken",
             AppError::AmbiguousToken(_) => "ambiguous_token",
             AppError::AlreadyRevoked(_) => "already_revoked",
             AppError::InvalidCredentials => "invalid_credentials",

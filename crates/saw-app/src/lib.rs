@@ -2,12 +2,13 @@
 //! an operator (through the CLI) performs, each one store transaction with its audit entry.
 //!
 //! Reading order: [`App`] (what the services share), [`error`], then [`auth`] (passwords,
-//! sessions, second factor, API tokens), [`users`], [`queues`], [`account`] and [`bootstrap`]
-//! (the very first start). Crypto helpers live in [`secrets`] and [`random`].
+//! sessions, second factor, API tokens), [`users`], [`queues`], [`channels`], [`account`] and
+//! [`bootstrap`] (the very first start). Crypto helpers live in [`secrets`] and [`random`].
 
 pub mod account;
 pub mod auth;
 pub mod bootstrap;
+pub mod channels;
 mod error;
 pub mod passwords;
 pub mod queues;

@@ -22,6 +22,20 @@ pub enum ValidationError {
     UnknownLanguage(String),
     #[error("the color must be written as #rrggbb")]
     InvalidColor,
+    #[error("the {0} must be digits only, as Meta shows it")]
+    InvalidProviderId(&'static str),
+    #[error(
+        "the bot token must look like 123456789:AAE… (the bot id, a colon, then the rest exactly as @BotFather gave it)"
+    )]
+    InvalidBotToken,
+    #[error(
+        "the API base must be an http or https URL such as https://graph.facebook.com, without user, query or fragment"
+    )]
+    InvalidApiBase,
+    #[error("the {0} must not be empty and must have no spaces (at most 4096 characters)")]
+    InvalidSecret(&'static str),
+    #[error("unknown mode '{0}': use polling or webhook")]
+    UnknownTelegramMode(String),
 }
 
 impl ValidationError {
@@ -37,6 +51,11 @@ impl ValidationError {
             Self::UnknownTimeZone(_) => "unknown_time_zone",
             Self::UnknownLanguage(_) => "unknown_language",
             Self::InvalidColor => "invalid_color",
+            Self::InvalidProviderId(_) => "invalid_provider_id",
+            Self::InvalidBotToken => "invalid_bot_token",
+            Self::InvalidApiBase => "invalid_api_base",
+            Self::InvalidSecret(_) => "invalid_secret",
+            Self::UnknownTelegramMode(_) => "unknown_telegram_mode",
         }
     }
 }

@@ -26,6 +26,11 @@ pub const SQLITE: &[Migration] = &[
         name: "totp_replay_and_audit_target",
         sql: include_str!("../migrations/sqlite/0002_totp_replay_and_audit_target.sql"),
     },
+    Migration {
+        version: 3,
+        name: "channel_provider_key",
+        sql: include_str!("../migrations/sqlite/0003_channel_provider_key.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -38,6 +43,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 2,
         name: "totp_replay_and_audit_target",
         sql: include_str!("../migrations/postgres/0002_totp_replay_and_audit_target.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "channel_provider_key",
+        sql: include_str!("../migrations/postgres/0003_channel_provider_key.sql"),
     },
 ];
 

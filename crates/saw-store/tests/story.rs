@@ -2,10 +2,11 @@
 //! on SQLite and PostgreSQL.
 
 use chrono::Duration;
-use saw_core::ids::{AccountId, QueueId, UserId};
+use saw_core::conversation::ChannelKind;
+use saw_core::ids::{AccountId, ChannelId, QueueId, UserId};
 use saw_core::user::{Email, Role};
-use saw_store::repo::{accounts, audit, queues, sessions, settings, tokens, users};
-use saw_store::{Store, StoreError, now};
+use saw_store::repo::{accounts, audit, channels, queues, sessions, settings, tokens, users};
+use saw_store::{Store, StoreError, now, params};
 
 async fn open(db: &saw_testkit::TestDb) -> Store {
     Store::open(&db.url)
@@ -339,6 +340,216 @@ async fn concurrent_writes_are_group_committed_and_isolated() {
             180,
             "{}: failed writes left rows behind",
             db.name
+        );
+    }
+}
+
+/// A contact and a ticket on `channel`, written the way the engine will (no repo for them yet).
+fn ticket_on(
+    c: &mut dyn saw_store::Conn,
+    account: AccountId,
+    channel: ChannelId,
+) -> Result<(), StoreError> {
+    let contact = c.insert_returning_id(
+        "INSERT INTO contacts (account_id, family, external_id, created_at, updated_at)
+         VALUES ($1, 'telegram', '42', $2, $2) RETURNING id",
+        params![account, now()],
+    )?;
+    c.execute(
+        "INSERT INTO tickets (account_id, contact_id, channel_id, status, protocol, created_at, updated_at)
+         VALUES ($1, $2, $3, 'bot', '2026-000001', $4, $4)",
+        params![account, contact, channel, now()],
+    )
+    .map(drop)
+}
+
+#[tokio::test]
+async fn channels_are_routed_by_provider_key_and_kept_while_referenced() {
+    for db in saw_testkit::backends() {
+        let store = open(&db).await;
+        let (account, _) = account_with_admin(&store).await;
+        let sealed = vec![0u8, 1, 2, 255];
+        let stored = sealed.clone();
+        let (whatsapp, telegram, sandbox) = store
+            .write(move |c| {
+                let new = |kind, name, key| channels::NewChannel {
+                    account_id: account,
+                    kind,
+                    name,
+                    provider_key: key,
+                    settings: r#"{"api_base":"http://127.0.0.1:9"}"#,
+                    credentials: Some(&stored),
+                };
+                let w = channels::insert(
+                    c,
+                    &new(
+                        ChannelKind::WhatsApp,
+                        "WhatsApp Loja",
+                        Some("112233445566778"),
+                    ),
+                    now(),
+                )?;
+                // The same digits as another kind's key are another provider's id: allowed.
+                let t = channels::insert(
+                    c,
+                    &new(ChannelKind::Telegram, "Bot", Some("112233445566778")),
+                    now(),
+                )?;
+                let s = channels::insert(
+                    c,
+                    &channels::NewChannel {
+                        provider_key: None,
+                        credentials: None,
+                        settings: "{}",
+                        ..new(ChannelKind::Sandbox, "Sandbox", None)
+                    },
+                    now(),
+                )?;
+                // Sandboxes have no key: several may exist.
+                channels::insert(
+                    c,
+                    &channels::NewChannel {
+                        provider_key: None,
+                        credentials: None,
+                        settings: "{}",
+                        ..new(ChannelKind::Sandbox, "Sandbox 2", None)
+                    },
+                    now(),
+                )?;
+                Ok::<_, StoreError>((w, t, s))
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", db.name));
+
+        let taken = store
+            .write(move |c| {
+                channels::insert(
+                    c,
+                    &channels::NewChannel {
+                        account_id: account,
+                        kind: ChannelKind::WhatsApp,
+                        name: "Outro",
+                        provider_key: Some("112233445566778"),
+                        settings: "{}",
+                        credentials: None,
+                    },
+                    now(),
+                )
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            taken.is_conflict_on("channels", "provider_key"),
+            "{}: {taken:?}",
+            db.name
+        );
+
+        let found = store
+            .read(|c| channels::by_provider_key(c, ChannelKind::WhatsApp, "112233445566778"))
+            .await
+            .unwrap()
+            .expect("routed by phone number id");
+        assert_eq!(found.channel.id, whatsapp, "{}", db.name);
+        assert_eq!(found.channel.name, "WhatsApp Loja");
+        assert_eq!(
+            found.credentials.as_deref(),
+            Some(&sealed[..]),
+            "{}",
+            db.name
+        );
+        assert!(found.settings.contains("127.0.0.1:9"));
+        assert!(found.channel.active);
+        assert!(
+            store
+                .read(|c| channels::by_provider_key(c, ChannelKind::Telegram, "999"))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let listed = store
+            .read(move |c| channels::list(c, account))
+            .await
+            .unwrap();
+        assert_eq!(
+            listed
+                .iter()
+                .map(|s| s.channel.id)
+                .take(3)
+                .collect::<Vec<_>>(),
+            vec![whatsapp, telegram, sandbox],
+            "{}",
+            db.name
+        );
+        assert_eq!(listed.len(), 4);
+        assert_eq!(listed[2].channel.provider_key, None);
+        assert_eq!(listed[2].credentials, None);
+
+        // Referenced by a ticket: the delete is refused and nothing changes.
+        store
+            .write(move |c| ticket_on(c, account, telegram))
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", db.name));
+        assert!(
+            store
+                .read(move |c| channels::is_referenced(c, telegram))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .read(move |c| channels::is_referenced(c, sandbox))
+                .await
+                .unwrap()
+        );
+        let refused = store
+            .write(move |c| {
+                channels::lock(c, account, telegram)?;
+                channels::delete(c, account, telegram)
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(refused, StoreError::Referenced),
+            "{}: {refused:?}",
+            db.name
+        );
+        store
+            .write(move |c| channels::set_active(c, account, telegram, false, now()))
+            .await
+            .unwrap();
+        let kept = store
+            .read(move |c| channels::by_id(c, account, telegram))
+            .await
+            .unwrap();
+        assert!(!kept.channel.active, "{}", db.name);
+        assert!(kept.channel.updated_at >= kept.channel.created_at);
+
+        store
+            .write(move |c| channels::delete(c, account, sandbox))
+            .await
+            .unwrap();
+        let gone = store
+            .read(move |c| channels::by_id(c, account, sandbox))
+            .await
+            .unwrap_err();
+        assert!(matches!(gone, StoreError::NotFound), "{}", db.name);
+
+        // Another account neither sees nor deletes this account's channels.
+        let other = store
+            .write(|c| accounts::create(c, "Outra", now()))
+            .await
+            .unwrap();
+        let hidden = store
+            .write(move |c| channels::delete(c, other, whatsapp))
+            .await
+            .unwrap_err();
+        assert!(matches!(hidden, StoreError::NotFound), "{}", db.name);
+        assert!(
+            store
+                .read(move |c| channels::list(c, other))
+                .await
+                .unwrap()
+                .is_empty()
         );
     }
 }

@@ -23,6 +23,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
         | AppError::LastAdmin
         | AppError::DefaultQueue
         | AppError::QueueInUse
+        | AppError::ChannelTaken
         | AppError::AmbiguousToken(_)
         | AppError::AlreadyRevoked(_) => StatusCode::CONFLICT,
         AppError::InvalidCredentials | AppError::InvalidCode => StatusCode::UNAUTHORIZED,
@@ -72,12 +73,18 @@ fn validation_message(t: Tr, v: &ValidationError) -> String {
         }
         ValidationError::UnknownRole(x)
         | ValidationError::UnknownTimeZone(x)
-        | ValidationError::UnknownLanguage(x) => {
+        | ValidationError::UnknownLanguage(x)
+        | ValidationError::UnknownTelegramMode(x) => {
             t.fmt(&format!("error.{}", v.code()), &[("value", x)])
+        }
+        ValidationError::InvalidProviderId(field) | ValidationError::InvalidSecret(field) => {
+            t.fmt(&format!("error.{}", v.code()), &[("field", field)])
         }
         ValidationError::InvalidEmail
         | ValidationError::EmptyName
-        | ValidationError::InvalidColor => t.get(&format!("error.{}", v.code())).to_owned(),
+        | ValidationError::InvalidColor
+        | ValidationError::InvalidBotToken
+        | ValidationError::InvalidApiBase => t.get(&format!("error.{}", v.code())).to_owned(),
     }
 }
 

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use saw_core::ids::ChannelId;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -91,6 +92,9 @@ pub enum Command {
     /// Manage API tokens for the REST API (/api/v1).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage channels (conexões): WhatsApp numbers, Telegram bots, the sandbox.
+    #[command(subcommand)]
+    Channel(ChannelCommand),
     /// Apply pending database migrations and exit (serve also does this at start).
     Migrate,
     /// Print SAW's version.
@@ -220,4 +224,138 @@ pub enum TokenCommand {
         /// The token's id or name.
         token: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChannelCommand {
+    /// Connect a channel: store its settings, with its credentials encrypted. The provider is not contacted.
+    #[command(subcommand)]
+    Add(ChannelAddCommand),
+    /// List the channels with their settings; secrets are shown masked, never in full.
+    List,
+    /// Remove a channel by id (see `saw channel list`). One that tickets or messages point at is deactivated instead, keeping its history.
+    Remove {
+        /// The channel's id.
+        id: ChannelId,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChannelAddCommand {
+    /// A WhatsApp number on Meta's Cloud API. The ids and secrets are in Meta's app dashboard (WhatsApp > API Setup, App settings > Basic).
+    #[command(
+        name = "whatsapp",
+        after_help = "Each secret can come from standard input instead (give \"-\" as its value; one per command) or from its SAW_WHATSAPP_* variable, so it need not sit in shell history.\n\nExample:\n  export SAW_WHATSAPP_APP_SECRET=…\n  saw channel add whatsapp --name \"WhatsApp Loja\" --phone-number-id 112233445566778 \\\n    --waba-id 104952389402837 --access-token - < access-token.txt"
+    )]
+    Whatsapp(WhatsAppArgs),
+    /// A Telegram bot created with @BotFather.
+    #[command(
+        after_help = "The token can come from standard input instead (--bot-token -) or from SAW_TELEGRAM_BOT_TOKEN, so it need not sit in shell history.\n\nExample:\n  SAW_TELEGRAM_BOT_TOKEN=123456789:AAE… saw channel add telegram --name \"Bot de vendas\""
+    )]
+    Telegram(TelegramArgs),
+    /// The built-in test channel: conversations typed in SAW itself, no provider and no credentials.
+    Sandbox(SandboxArgs),
+}
+
+/// A secret flag's value; `Debug` hides it, so printing the parsed command line shows no secret.
+#[derive(Clone)]
+pub struct SecretArg(pub String);
+
+impl std::str::FromStr for SecretArg {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(SecretArg(s.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for SecretArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretArg(…)")
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct WhatsAppArgs {
+    /// Name shown to agents for this channel (e.g. "WhatsApp Loja").
+    #[arg(long)]
+    pub name: String,
+
+    /// The number's phone number id (digits; not the phone number itself). Webhooks are routed by it, so one channel per id.
+    #[arg(long, value_name = "ID")]
+    pub phone_number_id: String,
+
+    /// The WhatsApp Business Account id (digits) the number belongs to.
+    #[arg(long, value_name = "ID")]
+    pub waba_id: String,
+
+    /// Access token (a system-user token) SAW sends to the Graph API; "-" reads it from standard input.
+    #[arg(
+        long,
+        env = "SAW_WHATSAPP_ACCESS_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub access_token: SecretArg,
+
+    /// The Meta app's secret, which checks the signature of every webhook; "-" reads it from standard input.
+    #[arg(
+        long,
+        env = "SAW_WHATSAPP_APP_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub app_secret: SecretArg,
+
+    /// The verify token Meta must send back when you set up the webhook; "-" reads it from standard input. Default: a generated one, printed once.
+    #[arg(
+        long,
+        env = "SAW_WHATSAPP_VERIFY_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub verify_token: Option<SecretArg>,
+
+    /// Base URL of the Graph API; http:// is allowed for tests and local proxies.
+    #[arg(long, default_value = saw_core::channel::WHATSAPP_API_BASE, value_name = "URL")]
+    pub api_base: String,
+}
+
+#[derive(Debug, Args)]
+pub struct TelegramArgs {
+    /// Name shown to agents for this channel (e.g. "Bot de vendas").
+    #[arg(long)]
+    pub name: String,
+
+    /// The bot's token from @BotFather (123456789:AAE…); "-" reads it from standard input. Its bot id (the digits before ':') routes updates, so one channel per bot.
+    #[arg(
+        long,
+        env = "SAW_TELEGRAM_BOT_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub bot_token: SecretArg,
+
+    /// How updates arrive.
+    #[arg(long, value_enum, default_value_t = TelegramModeArg::Polling)]
+    pub mode: TelegramModeArg,
+
+    /// Base URL of the Bot API; http:// is allowed for tests and local proxies (such as a local Bot API server).
+    #[arg(long, default_value = saw_core::channel::TELEGRAM_API_BASE, value_name = "URL")]
+    pub api_base: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TelegramModeArg {
+    /// SAW asks Telegram for new updates (works behind NAT; no public URL needed).
+    Polling,
+    /// Telegram posts updates to SAW's public address (SAW_PUBLIC_URL), which Telegram requires to be https.
+    Webhook,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Name shown to agents for this channel (e.g. "Sandbox").
+    #[arg(long)]
+    pub name: String,
 }

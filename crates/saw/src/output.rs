@@ -27,17 +27,17 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) {
 }
 
 /// A secret given on the command line: "-" means read it from standard input (first line), so
-/// it need not sit in shell history.
-pub fn secret(value: Option<String>) -> Result<Option<String>, CliError> {
+/// it need not sit in shell history. `what` names it in errors ("password", "bot token").
+pub fn secret(value: Option<String>, what: &str) -> Result<Option<String>, CliError> {
     match value.as_deref() {
         Some("-") => {
             let mut input = String::new();
             std::io::stdin().read_to_string(&mut input).map_err(|e| {
-                CliError::usage(format!("cannot read the password from standard input: {e}"))
+                CliError::usage(format!("cannot read the {what} from standard input: {e}"))
             })?;
             let line = input.lines().next().unwrap_or_default().to_owned();
             if line.is_empty() {
-                return Err(CliError::usage("standard input held no password".into()));
+                return Err(CliError::usage(format!("standard input held no {what}")));
             }
             Ok(Some(line))
         }

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod channels;
 pub mod queues;
 pub mod recovery_codes;
 pub mod sessions;

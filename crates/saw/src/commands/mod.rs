@@ -1,5 +1,6 @@
 //! One module per command; [`run`] dispatches.
 
+mod channel;
 mod serve;
 mod token;
 mod user;
@@ -85,6 +86,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let app =
                 config::open_app(&cli.common, Setup::MustExist, AuthPolicy::default()).await?;
             token::run(&app, command).await
+        }
+        Command::Channel(command) => {
+            config::init_logging(&cli.common)?;
+            let app =
+                config::open_app(&cli.common, Setup::MustExist, AuthPolicy::default()).await?;
+            channel::run(&app, command).await
         }
     }
 }

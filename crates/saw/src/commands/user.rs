@@ -20,7 +20,7 @@ pub async fn run(app: &App, command: UserCommand) -> Result<(), CliError> {
             queues,
         } => {
             let role = Role::parse(&role).map_err(|e| CliError::usage(e.to_string()))?;
-            let password = output::secret(password)?;
+            let password = output::secret(password, "password")?;
             let queues = saw_app::queues::ids_by_name(app, account.id, queues).await?;
             let input = NewUserInput {
                 name,
@@ -63,7 +63,7 @@ pub async fn run(app: &App, command: UserCommand) -> Result<(), CliError> {
             output::table(&["ID", "EMAIL", "NAME", "ROLE", "STATUS", "QUEUES"], &rows);
         }
         UserCommand::ResetPassword { email, password } => {
-            let password = output::secret(password)?;
+            let password = output::secret(password, "password")?;
             let user = saw_app::users::by_email(app, account.id, &email)
                 .await
                 .map_err(|e| not_found(e, &email))?;

@@ -15,7 +15,7 @@ pub use saw_testkit::TestDb;
 pub const ADMIN_EMAIL: &str = "admin@loja.com.br";
 pub const ADMIN_PASSWORD: &str = "senha-do-admin-123";
 
-const SAW_VARS: [&str; 12] = [
+const SAW_VARS: [&str; 16] = [
     "SAW_BIND",
     "SAW_DATA_DIR",
     "SAW_DATABASE_URL",
@@ -28,6 +28,10 @@ const SAW_VARS: [&str; 12] = [
     "SAW_TRUSTED_PROXIES",
     "SAW_USER_PASSWORD",
     "SAW_MAX_FAILED_SIGN_INS",
+    "SAW_WHATSAPP_ACCESS_TOKEN",
+    "SAW_WHATSAPP_APP_SECRET",
+    "SAW_WHATSAPP_VERIFY_TOKEN",
+    "SAW_TELEGRAM_BOT_TOKEN",
 ];
 
 /// `saw` with this test's data dir and database, and nothing from the outer environment.
