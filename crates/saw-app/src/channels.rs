@@ -210,6 +210,26 @@ pub async fn get_by_provider_key(
     Ok(Some((stored.channel, config)))
 }
 
+/// Every active WhatsApp number with its secrets: what a webhook's signature and handshake
+/// are checked against. A channel whose credentials cannot be read is left out and logged.
+pub async fn active_whatsapp(app: &App) -> Result<Vec<(Channel, WhatsAppConfig)>, AppError> {
+    let stored = app
+        .store
+        .read(|c| channels::active_of_kind(c, ChannelKind::WhatsApp))
+        .await?;
+    Ok(stored
+        .into_iter()
+        .filter_map(|s| match open(&app.secrets, &s) {
+            Ok(ChannelConfig::WhatsApp(config)) => Some((s.channel, config)),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::warn!(channel = %s.channel.id, error = %e, "WhatsApp channel unreadable");
+                None
+            }
+        })
+        .collect())
+}
+
 /// Deletes a channel nothing points at; one with tickets or messages keeps its history and
 /// is deactivated instead.
 pub async fn remove(

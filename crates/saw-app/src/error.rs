@@ -29,6 +29,10 @@ pub enum AppError {
     AmbiguousToken(String),
     #[error("the token '{0}' was revoked already")]
     AlreadyRevoked(String),
+    #[error("the webhook signature does not match the app secret of any number SAW serves")]
+    BadSignature,
+    #[error("the body could not be read: {0}")]
+    Malformed(String),
     #[error("wrong e-mail or password")]
     InvalidCredentials,
     #[error("the current password is wrong")]
@@ -72,6 +76,8 @@ impl AppError {
             AppError::ChannelTaken => "channel_taken",
             AppError::AmbiguousToken(_) => "ambiguous_token",
             AppError::AlreadyRevoked(_) => "already_revoked",
+            AppError::BadSignature => "bad_signature",
+            AppError::Malformed(_) => "malformed",
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::WrongCurrentPassword => "wrong_current_password",
             AppError::InvalidCode => "invalid_code",

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod channels;
 mod error;
+pub mod inbound;
 pub mod passwords;
 pub mod queues;
 pub mod random;

@@ -31,6 +31,11 @@ pub const SQLITE: &[Migration] = &[
         name: "channel_provider_key",
         sql: include_str!("../migrations/sqlite/0003_channel_provider_key.sql"),
     },
+    Migration {
+        version: 4,
+        name: "inbound",
+        sql: include_str!("../migrations/sqlite/0004_inbound.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -48,6 +53,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 3,
         name: "channel_provider_key",
         sql: include_str!("../migrations/postgres/0003_channel_provider_key.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "inbound",
+        sql: include_str!("../migrations/postgres/0004_inbound.sql"),
     },
 ];
 

@@ -2,13 +2,28 @@
 
 use ipnet::IpNet;
 
-#[derive(Debug, Clone, Default)]
+/// Webhook bodies larger than this are refused (413) unless `SAW_MAX_BODY` says otherwise.
+pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+
+#[derive(Debug, Clone)]
 pub struct WebConfig {
     /// The address people use to reach SAW (`SAW_PUBLIC_URL`), without a trailing slash.
     /// When set, it is the only accepted `Origin` and decides whether cookies are `Secure`.
     pub public_url: Option<String>,
     /// Proxies whose `X-Forwarded-For` is believed (`SAW_TRUSTED_PROXIES`).
     pub trusted_proxies: Vec<IpNet>,
+    /// The largest webhook body accepted, in bytes (`SAW_MAX_BODY`).
+    pub max_body: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            public_url: None,
+            trusted_proxies: Vec::new(),
+            max_body: DEFAULT_MAX_BODY,
+        }
+    }
 }
 
 impl WebConfig {

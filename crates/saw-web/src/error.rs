@@ -26,7 +26,10 @@ pub fn status_of(e: &AppError) -> StatusCode {
         | AppError::ChannelTaken
         | AppError::AmbiguousToken(_)
         | AppError::AlreadyRevoked(_) => StatusCode::CONFLICT,
-        AppError::InvalidCredentials | AppError::InvalidCode => StatusCode::UNAUTHORIZED,
+        AppError::InvalidCredentials | AppError::InvalidCode | AppError::BadSignature => {
+            StatusCode::UNAUTHORIZED
+        }
+        AppError::Malformed(_) => StatusCode::BAD_REQUEST,
         AppError::LockedOut { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::NotSetUp | AppError::Store(StoreError::Unavailable(_)) => {
             StatusCode::SERVICE_UNAVAILABLE
@@ -42,6 +45,7 @@ pub fn message(t: Tr, e: &AppError) -> String {
         AppError::UnknownQueue(name) => t.fmt("error.unknown_queue", &[("name", name)]),
         AppError::AmbiguousToken(name) => t.fmt("error.ambiguous_token", &[("name", name)]),
         AppError::AlreadyRevoked(name) => t.fmt("error.already_revoked", &[("name", name)]),
+        AppError::Malformed(why) => t.fmt("error.malformed", &[("why", why)]),
         AppError::LockedOut { minutes } => t.fmt("error.locked_out", &[("minutes", minutes)]),
         AppError::Secrets(_) | AppError::Store(_) if status_of(e).is_server_error() => {
             let key = if status_of(e) == StatusCode::SERVICE_UNAVAILABLE {

@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod pages;
 pub mod session;
 mod state;
+pub mod webhooks;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -96,6 +97,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .nest("/api/v1", api::router())
+        .nest("/webhooks", webhooks::router(state.web.max_body))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/static/app.css", get(assets::stylesheet))

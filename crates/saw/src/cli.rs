@@ -138,6 +138,10 @@ pub struct ServeArgs {
     )]
     pub admin_password: Option<String>,
 
+    /// The largest webhook body accepted, in bytes; larger ones get 413.
+    #[arg(long, env = "SAW_MAX_BODY", default_value_t = 1024 * 1024, value_name = "BYTES")]
+    pub max_body: usize,
+
     /// A signed-in session unused for this many hours ends.
     #[arg(
         long,

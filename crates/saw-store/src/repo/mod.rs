@@ -5,10 +5,13 @@
 pub mod accounts;
 pub mod audit;
 pub mod channels;
+pub mod contacts;
+pub mod messages;
 pub mod queues;
 pub mod recovery_codes;
 pub mod sessions;
 pub mod settings;
+pub mod tickets;
 pub mod tokens;
 pub mod users;
 

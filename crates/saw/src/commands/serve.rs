@@ -28,6 +28,11 @@ pub async fn run(common: &CommonArgs, args: ServeArgs) -> Result<(), CliError> {
     };
     let trusted_proxies = web_config::parse_trusted_proxies(&args.trusted_proxies)
         .map_err(|e| CliError::config(format!("SAW_TRUSTED_PROXIES: {e}")))?;
+    if args.max_body < 1024 {
+        return Err(CliError::config(
+            "SAW_MAX_BODY must be at least 1024 bytes".into(),
+        ));
+    }
     if args.session_idle_hours == 0
         || args.session_lifetime_days == 0
         || args.max_failed_sign_ins == 0
@@ -75,6 +80,7 @@ pub async fn run(common: &CommonArgs, args: ServeArgs) -> Result<(), CliError> {
         WebConfig {
             public_url,
             trusted_proxies,
+            max_body: args.max_body,
         },
     );
     tracing::info!(

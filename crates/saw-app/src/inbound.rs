@@ -1,0 +1,282 @@
+//! Inbound traffic from the providers, stored before it is acknowledged.
+//!
+//! A WhatsApp webhook is checked against the app secret of the numbers SAW serves, parsed,
+//! and applied in ONE write transaction: each new message finds or creates its contact and
+//! open ticket and is stored; a redelivered message (same channel and provider id) changes
+//! nothing; a reaction updates the message it points at and never opens a ticket; a
+//! delivery status moves its message forward (never backwards) or is kept until that
+//! message appears. Only after that commit does the caller answer 200, so an acknowledged
+//! webhook is never lost.
+//!
+//! New tickets wait in the account's default queue (`pending`) until the bot takes over
+//! that first step.
+
+use saw_channels::inbound::{InboundEvent, InboundMessage, StatusUpdate};
+use saw_channels::whatsapp;
+use saw_core::channel::{Channel, WhatsAppConfig};
+use saw_core::conversation::{ChannelKind, TicketStatus};
+use saw_store::repo::messages::{self, NewInbound, StatusApplied};
+use saw_store::repo::{contacts, queues, tickets};
+use saw_store::{Conn, StoreError, now};
+use subtle::ConstantTimeEq;
+
+use crate::{App, AppError, channels};
+
+/// What one webhook changed, for the log line and the tests.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct WebhookOutcome {
+    pub messages_stored: usize,
+    pub duplicates: usize,
+    pub tickets_opened: usize,
+    pub statuses_applied: usize,
+    pub statuses_kept: usize,
+    pub reactions: usize,
+    pub ignored: usize,
+    /// Phone number ids the payload named that SAW does not serve (acknowledged, dropped).
+    pub unknown_numbers: Vec<String>,
+}
+
+/// Answers the GET handshake: the challenge when `verify_token` is the one of a WhatsApp
+/// number SAW serves.
+pub async fn whatsapp_handshake(
+    app: &App,
+    mode: Option<&str>,
+    verify_token: Option<&str>,
+    challenge: Option<&str>,
+) -> Result<Option<String>, AppError> {
+    let numbers = channels::active_whatsapp(app).await?;
+    let answer = numbers.iter().find_map(|(_, config)| {
+        whatsapp::verify_handshake(
+            mode,
+            verify_token,
+            config.secrets.verify_token.expose(),
+            challenge,
+        )
+    });
+    Ok(answer.map(str::to_owned))
+}
+
+/// Verifies, parses and stores one WhatsApp webhook POST.
+pub async fn whatsapp_webhook(
+    app: &App,
+    body: &[u8],
+    signature: Option<&str>,
+) -> Result<WebhookOutcome, AppError> {
+    let numbers = channels::active_whatsapp(app).await?;
+    // Which numbers' app secret signed this body: only those may receive its events.
+    let signed_by: Vec<(Channel, WhatsAppConfig)> = numbers
+        .into_iter()
+        .filter(|(_, config)| {
+            whatsapp::verify_signature(
+                config.secrets.app_secret.expose().as_bytes(),
+                signature,
+                body,
+            )
+            .is_ok()
+        })
+        .collect();
+    if signed_by.is_empty() {
+        return Err(AppError::BadSignature);
+    }
+    let events = whatsapp::parse(body).map_err(|e| AppError::Malformed(e.to_string()))?;
+    let mut outcome = WebhookOutcome::default();
+    let mut routed = Vec::with_capacity(events.len());
+    for (number, event) in events {
+        let channel = signed_by
+            .iter()
+            .find(|(_, config)| {
+                bool::from(config.phone_number_id.as_bytes().ct_eq(number.as_bytes()))
+            })
+            .map(|(channel, _)| channel.clone());
+        match channel {
+            Some(channel) => routed.push((channel, event)),
+            None => {
+                if !outcome.unknown_numbers.contains(&number) {
+                    outcome.unknown_numbers.push(number);
+                }
+            }
+        }
+    }
+    if routed.is_empty() {
+        return Ok(outcome);
+    }
+    let applied = app
+        .store
+        .write(move |c| {
+            let mut outcome = outcome;
+            for (channel, event) in &routed {
+                apply(c, channel, event, &mut outcome)?;
+            }
+            Ok::<_, StoreError>(outcome)
+        })
+        .await?;
+    Ok(applied)
+}
+
+fn apply(
+    c: &mut dyn Conn,
+    channel: &Channel,
+    event: &InboundEvent,
+    outcome: &mut WebhookOutcome,
+) -> Result<(), StoreError> {
+    match event {
+        InboundEvent::Message(message) => store_message(c, channel, message, outcome),
+        InboundEvent::Reaction {
+            message_external_id,
+            emoji,
+            ..
+        } => {
+            let emoji = emoji.as_deref().filter(|e| !e.is_empty());
+            if messages::set_reaction(c, channel.id, message_external_id, emoji, now())? {
+                outcome.reactions += 1;
+            } else {
+                outcome.ignored += 1;
+            }
+            Ok(())
+        }
+        InboundEvent::Status(status) => store_status(c, channel, status, outcome),
+        InboundEvent::Ignored { reason } => {
+            tracing::info!(channel = %channel.id, reason = %reason, "webhook element ignored");
+            outcome.ignored += 1;
+            Ok(())
+        }
+    }
+}
+
+fn store_message(
+    c: &mut dyn Conn,
+    channel: &Channel,
+    message: &InboundMessage,
+    outcome: &mut WebhookOutcome,
+) -> Result<(), StoreError> {
+    if messages::exists(c, channel.id, &message.external_id)? {
+        outcome.duplicates += 1;
+        return Ok(());
+    }
+    let at = now();
+    let family = channel.kind.as_str();
+    let contact = contacts::upsert_seen(
+        c,
+        &contacts::SeenContact {
+            account_id: channel.account_id,
+            family,
+            external_id: external_customer_id(channel.kind, message),
+            name: message.contact_name.as_deref(),
+            phone: message.phone.as_deref(),
+            provider_user_id: message.from_user_id.as_deref(),
+        },
+        at,
+    )?;
+    let ticket = match tickets::open_for_contact(c, contact, channel.id)? {
+        Some(ticket) => ticket,
+        None => {
+            let queue = queues::default_queue(c, channel.account_id)?.map(|q| q.id);
+            outcome.tickets_opened += 1;
+            tickets::insert(
+                c,
+                &tickets::NewTicket {
+                    account_id: channel.account_id,
+                    contact_id: contact,
+                    channel_id: channel.id,
+                    queue_id: queue,
+                    status: TicketStatus::Pending,
+                },
+                at,
+            )?
+        }
+    };
+    let extras = extras_json(message);
+    messages::insert_inbound(
+        c,
+        &NewInbound {
+            account_id: channel.account_id,
+            ticket_id: ticket,
+            channel_id: channel.id,
+            provider_id: &message.external_id,
+            kind: message.kind,
+            body: message.text.as_deref(),
+            media_ref: message.media.as_ref().map(|m| m.provider_media_id.as_str()),
+            media_type: message.media.as_ref().and_then(|m| m.mime_type.as_deref()),
+            reply_to_provider_id: message.reply_to_external_id.as_deref(),
+            raw: extras.as_deref(),
+            at: message.timestamp,
+        },
+        at,
+    )?;
+    tickets::touch_last_message(c, ticket, at)?;
+    outcome.messages_stored += 1;
+    Ok(())
+}
+
+/// WhatsApp users who hide their number have only the business-scoped user id.
+fn external_customer_id(kind: ChannelKind, message: &InboundMessage) -> &str {
+    match (
+        kind,
+        message.from.is_empty(),
+        message.from_user_id.as_deref(),
+    ) {
+        (ChannelKind::WhatsApp, true, Some(user_id)) => user_id,
+        _ => &message.from,
+    }
+}
+
+/// What a message carries besides text and media, kept as JSON: the raw object of an
+/// unsupported kind (shown to agents as such), or the location, contact cards and chosen
+/// option of the kinds that have them.
+fn extras_json(message: &InboundMessage) -> Option<String> {
+    if let Some(raw) = &message.raw {
+        return Some(raw.to_string());
+    }
+    let mut extras = serde_json::Map::new();
+    if let Some(location) = &message.location {
+        extras.insert("location".into(), serde_json::to_value(location).ok()?);
+    }
+    if !message.contacts.is_empty() {
+        extras.insert(
+            "contacts".into(),
+            serde_json::to_value(&message.contacts).ok()?,
+        );
+    }
+    if let Some(option) = &message.interactive_reply {
+        extras.insert("chosen".into(), serde_json::to_value(option).ok()?);
+    }
+    (!extras.is_empty()).then(|| serde_json::Value::Object(extras).to_string())
+}
+
+fn store_status(
+    c: &mut dyn Conn,
+    channel: &Channel,
+    status: &StatusUpdate,
+    outcome: &mut WebhookOutcome,
+) -> Result<(), StoreError> {
+    let error = (!status.errors.is_empty()).then(|| {
+        status
+            .errors
+            .iter()
+            .map(|e| {
+                let why = e
+                    .details
+                    .as_deref()
+                    .or(e.message.as_deref())
+                    .or(e.title.as_deref());
+                format!("{} {}", e.code, why.unwrap_or_default())
+                    .trim()
+                    .to_owned()
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    });
+    match messages::apply_status(
+        c,
+        channel.id,
+        &status.message_external_id,
+        status.status,
+        error.as_deref(),
+        status.timestamp,
+    )? {
+        StatusApplied::Updated => outcome.statuses_applied += 1,
+        StatusApplied::Stale => outcome.ignored += 1,
+        StatusApplied::Kept => outcome.statuses_kept += 1,
+    }
+    Ok(())
+}

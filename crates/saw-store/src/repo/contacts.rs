@@ -1,0 +1,51 @@
+//! Contacts: one customer on one channel family, keyed by the provider's id exactly as sent.
+
+use chrono::{DateTime, Utc};
+use saw_core::ids::{AccountId, ContactId};
+
+use crate::conn::Conn;
+use crate::{StoreError, params};
+
+/// What an inbound message tells about its sender.
+pub struct SeenContact<'a> {
+    pub account_id: AccountId,
+    /// `whatsapp`, `telegram`, `sandbox`: ids are only unique within a family.
+    pub family: &'a str,
+    /// The provider's id of the customer, never "corrected".
+    pub external_id: &'a str,
+    pub name: Option<&'a str>,
+    /// E.164 with `+`, when the provider's id is a phone number.
+    pub phone: Option<&'a str>,
+    pub provider_user_id: Option<&'a str>,
+}
+
+/// Finds the contact or creates it; a name or provider user id the provider now sends
+/// replaces the stored one (customers rename themselves), a missing one keeps it.
+pub fn upsert_seen(
+    c: &mut dyn Conn,
+    s: &SeenContact<'_>,
+    now: DateTime<Utc>,
+) -> Result<ContactId, StoreError> {
+    let existing = c.query_opt(
+        "SELECT id FROM contacts WHERE account_id = $1 AND family = $2 AND external_id = $3",
+        params![s.account_id, s.family, s.external_id],
+        |r| r.i64(0),
+    )?;
+    match existing {
+        Some(id) => {
+            c.execute(
+                "UPDATE contacts SET name = COALESCE($2, name), provider_user_id = COALESCE($3, provider_user_id),
+                 phone = COALESCE(phone, $4), updated_at = $5 WHERE id = $1",
+                params![id, s.name, s.provider_user_id, s.phone, now],
+            )?;
+            Ok(ContactId::new(id))
+        }
+        None => c
+            .insert_returning_id(
+                "INSERT INTO contacts (account_id, family, external_id, name, phone, provider_user_id, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+                params![s.account_id, s.family, s.external_id, s.name, s.phone, s.provider_user_id, now],
+            )
+            .map(ContactId::new),
+    }
+}

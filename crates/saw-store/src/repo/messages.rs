@@ -1,0 +1,178 @@
+//! Messages of a ticket. `(channel_id, provider_id)` is unique: a provider's redelivery of a
+//! message is recognised and changes nothing.
+
+use chrono::{DateTime, Utc};
+use saw_core::conversation::{DeliveryStatus, MessageDirection, MessageKind};
+use saw_core::ids::{AccountId, ChannelId, MessageId, TicketId};
+
+use crate::conn::Conn;
+use crate::{StoreError, params};
+
+pub fn exists(c: &mut dyn Conn, channel: ChannelId, provider_id: &str) -> Result<bool, StoreError> {
+    Ok(c.query_opt(
+        "SELECT id FROM messages WHERE channel_id = $1 AND provider_id = $2",
+        params![channel, provider_id],
+        |r| r.i64(0),
+    )?
+    .is_some())
+}
+
+pub struct NewInbound<'a> {
+    pub account_id: AccountId,
+    pub ticket_id: TicketId,
+    pub channel_id: ChannelId,
+    pub provider_id: &'a str,
+    pub kind: MessageKind,
+    pub body: Option<&'a str>,
+    pub media_ref: Option<&'a str>,
+    pub media_type: Option<&'a str>,
+    pub reply_to_provider_id: Option<&'a str>,
+    /// The provider's JSON: kept for unsupported kinds only, and structured extras
+    /// (location, contact cards, the chosen option).
+    pub raw: Option<&'a str>,
+    pub at: DateTime<Utc>,
+}
+
+pub fn insert_inbound(
+    c: &mut dyn Conn,
+    m: &NewInbound<'_>,
+    now: DateTime<Utc>,
+) -> Result<MessageId, StoreError> {
+    let reply_to = match m.reply_to_provider_id {
+        Some(quoted) => c.query_opt(
+            "SELECT id FROM messages WHERE channel_id = $1 AND provider_id = $2",
+            params![m.channel_id, quoted],
+            |r| r.i64(0),
+        )?,
+        None => None,
+    };
+    c.insert_returning_id(
+        "INSERT INTO messages (account_id, ticket_id, channel_id, direction, kind, body, media_ref, media_type,
+                               provider_id, status, reply_to_id, raw, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+        params![
+            m.account_id,
+            m.ticket_id,
+            m.channel_id,
+            MessageDirection::Inbound.as_str(),
+            m.kind.as_str(),
+            m.body,
+            m.media_ref,
+            m.media_type,
+            m.provider_id,
+            DeliveryStatus::Delivered.as_str(),
+            reply_to,
+            m.raw,
+            m.at,
+            now
+        ],
+    )
+    .map(MessageId::new)
+}
+
+/// Sets (or with `None` removes) the customer's reaction on a message; answers whether the
+/// message is known.
+pub fn set_reaction(
+    c: &mut dyn Conn,
+    channel: ChannelId,
+    provider_id: &str,
+    emoji: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = c.execute(
+        "UPDATE messages SET reaction = $3, updated_at = $4 WHERE channel_id = $1 AND provider_id = $2",
+        params![channel, provider_id, emoji, now],
+    )?;
+    Ok(changed > 0)
+}
+
+/// What became of a delivery status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusApplied {
+    Updated,
+    /// The message already had this or a later status: a status never moves backwards.
+    Stale,
+    /// No such message yet: kept in `pending_statuses` until it appears.
+    Kept,
+}
+
+pub fn apply_status(
+    c: &mut dyn Conn,
+    channel: ChannelId,
+    provider_id: &str,
+    status: DeliveryStatus,
+    error: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<StatusApplied, StoreError> {
+    let current = c.query_opt(
+        "SELECT id, status FROM messages WHERE channel_id = $1 AND provider_id = $2",
+        params![channel, provider_id],
+        |r| Ok((r.i64(0)?, r.text(1)?)),
+    )?;
+    let Some((id, current)) = current else {
+        c.execute(
+            "INSERT INTO pending_statuses (channel_id, provider_id, status, error, at) VALUES ($1, $2, $3, $4, $5)",
+            params![channel, provider_id, status.as_str(), error, at],
+        )?;
+        return Ok(StatusApplied::Kept);
+    };
+    let current = DeliveryStatus::parse(&current)
+        .ok_or_else(|| super::corrupt("message status", &current))?;
+    if status.rank() <= current.rank() {
+        return Ok(StatusApplied::Stale);
+    }
+    c.execute(
+        "UPDATE messages SET status = $2, error = COALESCE($3, error), updated_at = $4 WHERE id = $1",
+        params![id, status.as_str(), error, at],
+    )?;
+    Ok(StatusApplied::Updated)
+}
+
+/// How many statuses wait for their message (for tests and health pages).
+pub fn pending_status_count(c: &mut dyn Conn, channel: ChannelId) -> Result<i64, StoreError> {
+    c.scalar_i64(
+        "SELECT COUNT(*) FROM pending_statuses WHERE channel_id = $1",
+        params![channel],
+    )
+}
+
+/// A message as the API and pages show it.
+#[derive(Debug, Clone)]
+pub struct MessageRow {
+    pub id: MessageId,
+    pub ticket_id: TicketId,
+    pub direction: String,
+    pub kind: String,
+    pub body: Option<String>,
+    pub provider_id: Option<String>,
+    pub status: String,
+    pub reaction: Option<String>,
+    pub raw: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub fn of_ticket(
+    c: &mut dyn Conn,
+    account: AccountId,
+    ticket: TicketId,
+) -> Result<Vec<MessageRow>, StoreError> {
+    c.query_all(
+        "SELECT id, ticket_id, direction, kind, body, provider_id, status, reaction, raw, created_at
+         FROM messages WHERE account_id = $1 AND ticket_id = $2 ORDER BY id",
+        params![account, ticket],
+        |r| {
+            Ok(MessageRow {
+                id: MessageId::new(r.i64(0)?),
+                ticket_id: TicketId::new(r.i64(1)?),
+                direction: r.text(2)?,
+                kind: r.text(3)?,
+                body: r.opt_text(4)?,
+                provider_id: r.opt_text(5)?,
+                status: r.text(6)?,
+                reaction: r.opt_text(7)?,
+                raw: r.opt_text(8)?,
+                created_at: r.time(9)?,
+            })
+        },
+    )
+}

@@ -1,0 +1,147 @@
+//! Tickets and their history. Every change of state is also a `ticket_events` row (time and
+//! actor), which is what metrics are derived from.
+
+use chrono::{DateTime, Utc};
+use saw_core::conversation::{TicketEventKind, TicketStatus};
+use saw_core::ids::{AccountId, ChannelId, ContactId, QueueId, TicketId, UserId};
+
+use crate::conn::Conn;
+use crate::{StoreError, params};
+
+/// The contact's ticket on this channel that is not resolved yet, if any (the newest).
+pub fn open_for_contact(
+    c: &mut dyn Conn,
+    contact: ContactId,
+    channel: ChannelId,
+) -> Result<Option<TicketId>, StoreError> {
+    c.query_opt(
+        "SELECT id FROM tickets WHERE contact_id = $1 AND channel_id = $2 AND status <> 'resolved'
+         ORDER BY id DESC LIMIT 1",
+        params![contact, channel],
+        |r| Ok(TicketId::new(r.i64(0)?)),
+    )
+}
+
+pub struct NewTicket {
+    pub account_id: AccountId,
+    pub contact_id: ContactId,
+    pub channel_id: ChannelId,
+    pub queue_id: Option<QueueId>,
+    pub status: TicketStatus,
+}
+
+/// Creates a ticket with its protocol number — the date and the ticket's id,
+/// `20261125-000042` — shown to customers. Records `created` (and `queued` when it starts
+/// in a queue) in its history.
+pub fn insert(c: &mut dyn Conn, t: &NewTicket, now: DateTime<Utc>) -> Result<TicketId, StoreError> {
+    let queued_at = (t.status == TicketStatus::Pending).then_some(now);
+    // A unique placeholder until the id is known.
+    let placeholder = format!(
+        "new-{}-{}",
+        t.contact_id,
+        now.timestamp_nanos_opt().unwrap_or_default()
+    );
+    let id = c.insert_returning_id(
+        "INSERT INTO tickets (account_id, contact_id, channel_id, queue_id, status, protocol, created_at, queued_at, updated_at, last_message_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7, $7) RETURNING id",
+        params![t.account_id, t.contact_id, t.channel_id, t.queue_id, t.status.as_str(), &placeholder, now, queued_at],
+    )?;
+    let protocol = format!("{}-{id:06}", now.format("%Y%m%d"));
+    c.execute(
+        "UPDATE tickets SET protocol = $2 WHERE id = $1",
+        params![id, &protocol],
+    )?;
+    let ticket = TicketId::new(id);
+    record_event(
+        c,
+        t.account_id,
+        ticket,
+        TicketEventKind::Created,
+        now,
+        None,
+        None,
+        t.queue_id,
+    )?;
+    if t.status == TicketStatus::Pending {
+        record_event(
+            c,
+            t.account_id,
+            ticket,
+            TicketEventKind::Queued,
+            now,
+            None,
+            None,
+            t.queue_id,
+        )?;
+    }
+    Ok(ticket)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn record_event(
+    c: &mut dyn Conn,
+    account: AccountId,
+    ticket: TicketId,
+    kind: TicketEventKind,
+    at: DateTime<Utc>,
+    actor: Option<UserId>,
+    from_queue: Option<QueueId>,
+    to_queue: Option<QueueId>,
+) -> Result<(), StoreError> {
+    c.execute(
+        "INSERT INTO ticket_events (account_id, ticket_id, kind, at, actor_user_id, from_queue_id, to_queue_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        params![account, ticket, kind.as_str(), at, actor, from_queue, to_queue],
+    )
+    .map(drop)
+}
+
+pub fn touch_last_message(
+    c: &mut dyn Conn,
+    ticket: TicketId,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    c.execute(
+        "UPDATE tickets SET last_message_at = $2, updated_at = $2 WHERE id = $1",
+        params![ticket, at],
+    )
+    .map(drop)
+}
+
+/// A ticket as a list shows it.
+#[derive(Debug, Clone)]
+pub struct TicketRow {
+    pub id: TicketId,
+    pub status: TicketStatus,
+    pub protocol: String,
+    pub queue_id: Option<QueueId>,
+    pub contact_id: ContactId,
+    pub contact_name: Option<String>,
+    pub channel_id: ChannelId,
+    pub created_at: DateTime<Utc>,
+}
+
+pub fn list(
+    c: &mut dyn Conn,
+    account: AccountId,
+    limit: i64,
+) -> Result<Vec<TicketRow>, StoreError> {
+    c.query_all(
+        "SELECT t.id, t.status, t.protocol, t.queue_id, t.contact_id, k.name, t.channel_id, t.created_at
+         FROM tickets t JOIN contacts k ON k.id = t.contact_id WHERE t.account_id = $1 ORDER BY t.id LIMIT $2",
+        params![account, limit],
+        |r| {
+            let status = r.text(1)?;
+            Ok(TicketRow {
+                id: TicketId::new(r.i64(0)?),
+                status: TicketStatus::parse(&status).ok_or_else(|| super::corrupt("ticket status", &status))?,
+                protocol: r.text(2)?,
+                queue_id: r.opt_i64(3)?.map(QueueId::new),
+                contact_id: ContactId::new(r.i64(4)?),
+                contact_name: r.opt_text(5)?,
+                channel_id: ChannelId::new(r.i64(6)?),
+                created_at: r.time(7)?,
+            })
+        },
+    )
+}

@@ -1,0 +1,257 @@
+//! WhatsApp webhooks against the real server, with the fixtures' payloads and signatures:
+//! handshake, signature checks, storing before acknowledging, redelivery, batches, statuses
+//! before their message, numbers SAW does not serve, malformed and oversized bodies.
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use saw_store::Store;
+
+const NUMBER: &str = "112233445566778";
+const APP_SECRET: &str = "saw-fixtures-app-secret";
+const VERIFY_TOKEN: &str = "token-de-verificacao-123";
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/../saw-channels/tests/fixtures/whatsapp/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn signatures() -> serde_json::Value {
+    serde_json::from_slice(&fixture("signatures.json")).unwrap()
+}
+
+fn add_channel(db: &TestDb) {
+    let out = cli(
+        db,
+        &[
+            "channel",
+            "add",
+            "whatsapp",
+            "--name",
+            "WhatsApp Loja",
+            "--phone-number-id",
+            NUMBER,
+            "--waba-id",
+            "104952389402837",
+            "--access-token",
+            "EAAG-token-de-teste",
+            "--app-secret",
+            APP_SECRET,
+            "--verify-token",
+            VERIFY_TOKEN,
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+async fn post(server: &Server, body: &[u8], signature: Option<&str>) -> StatusCode {
+    let mut request = server
+        .api()
+        .post(server.url("/webhooks/whatsapp"))
+        .header("content-type", "application/json")
+        .body(body.to_vec());
+    if let Some(signature) = signature {
+        request = request.header("x-hub-signature-256", signature);
+    }
+    request.send().await.unwrap().status()
+}
+
+/// (tickets, messages, statuses waiting for their message) in the test's database.
+async fn counts(db: &TestDb) -> (i64, i64, i64) {
+    let store = Store::open(&db.url).await.unwrap();
+    store
+        .read(|c| {
+            Ok::<_, saw_store::StoreError>((
+                c.scalar_i64("SELECT COUNT(*) FROM tickets", &[])?,
+                c.scalar_i64("SELECT COUNT(*) FROM messages", &[])?,
+                c.scalar_i64("SELECT COUNT(*) FROM pending_statuses", &[])?,
+            ))
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_handshake_answers_the_challenge_only_for_our_verify_token() {
+    let db = saw_testkit::sqlite();
+    let server = Server::start(&db);
+    add_channel(&db);
+    let get = |token: &str| {
+        server
+            .api()
+            .get(server.url(&format!(
+                "/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token={token}&hub.challenge=1158201444"
+            )))
+            .send()
+    };
+    let ok = get(VERIFY_TOKEN).await.unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(ok.text().await.unwrap(), "1158201444");
+    assert_eq!(
+        get("outro-token").await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn signed_webhooks_are_stored_once_and_bad_signatures_store_nothing() {
+    for db in saw_testkit::backends() {
+        let server = Server::start(&db);
+        add_channel(&db);
+        let sigs = signatures();
+        let text = fixture("webhook-text-wire.json");
+        let good = sigs["files"][0]["x_hub_signature_256"].as_str().unwrap();
+
+        assert_eq!(
+            post(&server, &text, None).await,
+            StatusCode::UNAUTHORIZED,
+            "{}: no signature",
+            db.name
+        );
+        for bad in sigs["negative_examples"].as_array().unwrap() {
+            let bad = bad["x_hub_signature_256"].as_str().unwrap();
+            assert_eq!(
+                post(&server, &text, Some(bad)).await,
+                StatusCode::UNAUTHORIZED,
+                "{}",
+                db.name
+            );
+        }
+        assert_eq!(
+            counts(&db).await,
+            (0, 0, 0),
+            "{}: refused webhooks store nothing",
+            db.name
+        );
+
+        assert_eq!(
+            post(&server, &text, Some(good)).await,
+            StatusCode::OK,
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            counts(&db).await,
+            (1, 1, 0),
+            "{}: one ticket, one message",
+            db.name
+        );
+        assert_eq!(
+            post(&server, &text, Some(good)).await,
+            StatusCode::OK,
+            "{}: redelivery is acknowledged",
+            db.name
+        );
+        assert_eq!(
+            counts(&db).await,
+            (1, 1, 0),
+            "{}: and changes nothing",
+            db.name
+        );
+
+        // Two customers and a status for a message SAW has not stored yet, in one POST.
+        let batch = fixture("webhook-batch.json");
+        let batch_sig = sigs["files"][1]["x_hub_signature_256"].as_str().unwrap();
+        assert_eq!(
+            post(&server, &batch, Some(batch_sig)).await,
+            StatusCode::OK,
+            "{}",
+            db.name
+        );
+        assert_eq!(counts(&db).await, (3, 3, 1), "{}", db.name);
+
+        let store = Store::open(&db.url).await.unwrap();
+        let rows = store
+            .read(|c| {
+                let account = saw_store::repo::accounts::first(c)?.unwrap();
+                saw_store::repo::tickets::list(c, account.id, 10)
+            })
+            .await
+            .unwrap();
+        let names: Vec<&str> = rows
+            .iter()
+            .filter_map(|t| t.contact_name.as_deref())
+            .collect();
+        assert!(
+            names.contains(&"Maria Souza") && names.contains(&"Carlos Oliveira"),
+            "{}: {names:?}",
+            db.name
+        );
+        assert!(
+            rows.iter()
+                .all(|t| t.status == saw_core::conversation::TicketStatus::Pending)
+        );
+        assert!(
+            rows.iter()
+                .all(|t| t.protocol.len() == 15 && t.protocol.contains('-')),
+            "{:?}",
+            rows[0].protocol
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_fixture_is_accepted_and_foreign_or_broken_bodies_are_handled() {
+    let db = saw_testkit::sqlite();
+    let server = Server::start(&db);
+    add_channel(&db);
+    let dir = format!(
+        "{}/../saw-channels/tests/fixtures/whatsapp",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with("webhook-"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 20, "{names:?}");
+    for name in &names {
+        let body = fixture(name);
+        let signature = saw_channels::whatsapp::sign(APP_SECRET.as_bytes(), &body);
+        assert_eq!(
+            post(&server, &body, Some(&signature)).await,
+            StatusCode::OK,
+            "{name}"
+        );
+    }
+    let (tickets, messages, _) = counts(&db).await;
+    assert!(
+        tickets >= 5 && messages >= 15,
+        "tickets {tickets}, messages {messages}"
+    );
+
+    // A validly signed payload for a number SAW does not serve: acknowledged, stored nowhere.
+    let foreign = String::from_utf8(fixture("webhook-text.json"))
+        .unwrap()
+        .replace(NUMBER, "999999999999999");
+    let foreign = foreign.replace("wamid.", "wamid.foreign.");
+    let signature = saw_channels::whatsapp::sign(APP_SECRET.as_bytes(), foreign.as_bytes());
+    assert_eq!(
+        post(&server, foreign.as_bytes(), Some(&signature)).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        counts(&db).await.1,
+        messages,
+        "nothing stored for a foreign number"
+    );
+
+    let broken = b"{\"object\": \"whatsapp_business_account\", \"entry\": [";
+    let signature = saw_channels::whatsapp::sign(APP_SECRET.as_bytes(), broken);
+    assert_eq!(
+        post(&server, broken, Some(&signature)).await,
+        StatusCode::BAD_REQUEST
+    );
+
+    let huge = vec![b' '; 1024 * 1024 + 1];
+    let signature = saw_channels::whatsapp::sign(APP_SECRET.as_bytes(), &huge);
+    assert_eq!(
+        post(&server, &huge, Some(&signature)).await,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+}
