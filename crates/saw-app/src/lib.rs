@@ -15,6 +15,7 @@ pub mod passwords;
 pub mod queues;
 pub mod random;
 pub mod secrets;
+pub mod tickets;
 pub mod users;
 
 use chrono::Duration;

@@ -164,32 +164,176 @@ async fn signed_webhooks_are_stored_once_and_bad_signatures_store_nothing() {
         );
         assert_eq!(counts(&db).await, (3, 3, 1), "{}", db.name);
 
-        let store = Store::open(&db.url).await.unwrap();
-        let rows = store
-            .read(|c| {
-                let account = saw_store::repo::accounts::first(c)?.unwrap();
-                saw_store::repo::tickets::list(c, account.id, 10)
-            })
-            .await
-            .unwrap();
-        let names: Vec<&str> = rows
+        // The tickets over the API, as scripts see them.
+        let token = stdout(&cli(&db, &["token", "create", "--name", "tests"]))
+            .trim()
+            .to_owned();
+        let api = server.api();
+        let get = |path: String, token: String| {
+            let request = api.get(server.url(&path)).bearer_auth(token);
+            async move {
+                let response = request.send().await.unwrap();
+                (
+                    response.status(),
+                    response
+                        .json::<serde_json::Value>()
+                        .await
+                        .unwrap_or_default(),
+                )
+            }
+        };
+        let (status, page) = get(
+            "/api/v1/tickets?status=pending&limit=2".into(),
+            token.clone(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let items = page["items"].as_array().unwrap();
+        assert_eq!(items.len(), 2, "{}: {page}", db.name);
+        assert_eq!(
+            items[0]["queue"]["name"], "Suporte",
+            "new tickets wait in the default queue"
+        );
+        assert_eq!(items[0]["channel"]["kind"], "whatsapp");
+        assert!(items[0]["protocol"].as_str().unwrap().len() == 15);
+        let cursor = page["next_cursor"]
+            .as_str()
+            .expect("a next page")
+            .to_owned();
+        let (_, rest) = get(
+            format!("/api/v1/tickets?status=pending&limit=2&cursor={cursor}"),
+            token.clone(),
+        )
+        .await;
+        assert_eq!(rest["items"].as_array().unwrap().len(), 1);
+        assert!(rest["next_cursor"].is_null());
+        let names: Vec<String> = items
             .iter()
-            .filter_map(|t| t.contact_name.as_deref())
+            .chain(rest["items"].as_array().unwrap())
+            .filter_map(|t| t["contact"]["name"].as_str().map(str::to_owned))
             .collect();
         assert!(
-            names.contains(&"Maria Souza") && names.contains(&"Carlos Oliveira"),
-            "{}: {names:?}",
+            names.contains(&"Maria Souza".to_owned())
+                && names.contains(&"Carlos Oliveira".to_owned()),
+            "{names:?}"
+        );
+        let maria = items
+            .iter()
+            .chain(rest["items"].as_array().unwrap())
+            .find(|t| t["contact"]["name"] == "Maria Souza")
+            .unwrap();
+        assert_eq!(maria["contact"]["phone"], "+5511987654321");
+
+        let (status, messages) = get(
+            format!("/api/v1/tickets/{}/messages", maria["id"]),
+            token.clone(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let first = &messages["items"][0];
+        assert_eq!(
+            (first["direction"].as_str(), first["kind"].as_str()),
+            (Some("in"), Some("text")),
+            "{messages}"
+        );
+        assert!(
+            first["raw"].is_null(),
+            "raw JSON only for unsupported kinds"
+        );
+
+        let (status, error) = get("/api/v1/tickets?limit=501".into(), token.clone()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+        assert_eq!(
+            get("/api/v1/tickets?status=aberto".into(), token.clone())
+                .await
+                .0,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            get("/api/v1/tickets/999999/messages".into(), token.clone())
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+
+        // An agent sees the tickets of their queues only.
+        for (email, queue) in [
+            ("comercial@loja.com.br", "Comercial"),
+            ("suporte@loja.com.br", "Suporte"),
+        ] {
+            let added = cli(
+                &db,
+                &[
+                    "user",
+                    "add",
+                    "--email",
+                    email,
+                    "--name",
+                    queue,
+                    "--role",
+                    "agent",
+                    "--password",
+                    "senha-do-agente",
+                    "--queue",
+                    queue,
+                ],
+            );
+            assert!(added.status.success(), "{}", stderr(&added));
+        }
+        let comercial = stdout(&cli(
+            &db,
+            &[
+                "token",
+                "create",
+                "--name",
+                "c",
+                "--user",
+                "comercial@loja.com.br",
+            ],
+        ))
+        .trim()
+        .to_owned();
+        let suporte = stdout(&cli(
+            &db,
+            &[
+                "token",
+                "create",
+                "--name",
+                "s",
+                "--user",
+                "suporte@loja.com.br",
+            ],
+        ))
+        .trim()
+        .to_owned();
+        assert_eq!(
+            get("/api/v1/tickets".into(), comercial.clone()).await.1["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            0,
+            "{}",
             db.name
         );
-        assert!(
-            rows.iter()
-                .all(|t| t.status == saw_core::conversation::TicketStatus::Pending)
+        assert_eq!(
+            get("/api/v1/tickets".into(), suporte).await.1["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            3,
+            "{}",
+            db.name
         );
-        assert!(
-            rows.iter()
-                .all(|t| t.protocol.len() == 15 && t.protocol.contains('-')),
-            "{:?}",
-            rows[0].protocol
+        let hidden = get(
+            format!("/api/v1/tickets/{}/messages", maria["id"]),
+            comercial,
+        )
+        .await
+        .0;
+        assert_eq!(
+            hidden,
+            StatusCode::NOT_FOUND,
+            "another queue's ticket is not found"
         );
     }
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use saw_core::conversation::{DeliveryStatus, MessageDirection, MessageKind};
-use saw_core::ids::{AccountId, ChannelId, MessageId, TicketId};
+use saw_core::ids::{AccountId, ChannelId, MessageId, TicketId, UserId};
 
 use crate::conn::Conn;
 use crate::{StoreError, params};
@@ -140,38 +140,52 @@ pub fn pending_status_count(c: &mut dyn Conn, channel: ChannelId) -> Result<i64,
 #[derive(Debug, Clone)]
 pub struct MessageRow {
     pub id: MessageId,
-    pub ticket_id: TicketId,
-    pub direction: String,
-    pub kind: String,
+    pub direction: MessageDirection,
+    pub kind: MessageKind,
     pub body: Option<String>,
+    pub media_ref: Option<String>,
+    pub media_type: Option<String>,
     pub provider_id: Option<String>,
-    pub status: String,
+    pub status: DeliveryStatus,
+    pub error: Option<String>,
+    pub author: Option<(UserId, String)>,
+    pub is_note: bool,
+    pub reply_to: Option<MessageId>,
     pub reaction: Option<String>,
     pub raw: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
+/// The messages of a ticket, oldest first.
 pub fn of_ticket(
     c: &mut dyn Conn,
     account: AccountId,
     ticket: TicketId,
 ) -> Result<Vec<MessageRow>, StoreError> {
     c.query_all(
-        "SELECT id, ticket_id, direction, kind, body, provider_id, status, reaction, raw, created_at
-         FROM messages WHERE account_id = $1 AND ticket_id = $2 ORDER BY id",
+        "SELECT m.id, m.direction, m.kind, m.body, m.media_ref, m.media_type, m.provider_id, m.status, m.error,
+                u.id, u.name, m.is_note, m.reply_to_id, m.reaction, m.raw, m.created_at
+         FROM messages m LEFT JOIN users u ON u.id = m.author_user_id
+         WHERE m.account_id = $1 AND m.ticket_id = $2 ORDER BY m.created_at, m.id",
         params![account, ticket],
         |r| {
+            let (direction, kind, status) = (r.text(1)?, r.text(2)?, r.text(7)?);
             Ok(MessageRow {
                 id: MessageId::new(r.i64(0)?),
-                ticket_id: TicketId::new(r.i64(1)?),
-                direction: r.text(2)?,
-                kind: r.text(3)?,
-                body: r.opt_text(4)?,
-                provider_id: r.opt_text(5)?,
-                status: r.text(6)?,
-                reaction: r.opt_text(7)?,
-                raw: r.opt_text(8)?,
-                created_at: r.time(9)?,
+                direction: MessageDirection::parse(&direction).ok_or_else(|| super::corrupt("direction", &direction))?,
+                kind: MessageKind::parse(&kind).ok_or_else(|| super::corrupt("message kind", &kind))?,
+                body: r.opt_text(3)?,
+                media_ref: r.opt_text(4)?,
+                media_type: r.opt_text(5)?,
+                provider_id: r.opt_text(6)?,
+                status: DeliveryStatus::parse(&status).ok_or_else(|| super::corrupt("message status", &status))?,
+                error: r.opt_text(8)?,
+                author: r.opt_i64(9)?.zip(r.opt_text(10)?).map(|(id, name)| (UserId::new(id), name)),
+                is_note: r.bool(11)?,
+                reply_to: r.opt_i64(12)?.map(MessageId::new),
+                reaction: r.opt_text(13)?,
+                raw: r.opt_text(14)?,
+                created_at: r.time(15)?,
             })
         },
     )

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use saw_core::conversation::{TicketEventKind, TicketStatus};
 use saw_core::ids::{AccountId, ChannelId, ContactId, QueueId, TicketId, UserId};
 
-use crate::conn::Conn;
+use crate::conn::{Conn, Row};
 use crate::{StoreError, params};
 
 /// The contact's ticket on this channel that is not resolved yet, if any (the newest).
@@ -108,40 +108,106 @@ pub fn touch_last_message(
     .map(drop)
 }
 
-/// A ticket as a list shows it.
+/// A ticket as lists and the API show it, with the names of what it points at.
 #[derive(Debug, Clone)]
 pub struct TicketRow {
     pub id: TicketId,
     pub status: TicketStatus,
     pub protocol: String,
-    pub queue_id: Option<QueueId>,
+    pub queue: Option<(QueueId, String)>,
+    pub assignee: Option<(UserId, String)>,
+    pub channel_id: ChannelId,
+    pub channel_kind: String,
+    pub channel_name: String,
     pub contact_id: ContactId,
     pub contact_name: Option<String>,
-    pub channel_id: ChannelId,
+    pub contact_phone: Option<String>,
+    pub contact_external_id: String,
     pub created_at: DateTime<Utc>,
+    pub last_message_at: Option<DateTime<Utc>>,
 }
 
-pub fn list(
+/// Who may see which tickets: supervisors and admins all of their account, agents those of
+/// their queues and those assigned to them.
+#[derive(Debug, Clone, Copy)]
+pub enum Visibility {
+    Account,
+    Agent(UserId),
+}
+
+impl Visibility {
+    fn agent_id(self) -> i64 {
+        match self {
+            Visibility::Account => 0,
+            Visibility::Agent(user) => user.get(),
+        }
+    }
+}
+
+const ROW_SELECT: &str =
+    "SELECT t.id, t.status, t.protocol, q.id, q.name, u.id, u.name, ch.id, ch.kind, ch.name,
+        k.id, k.name, k.phone, k.external_id, t.created_at, t.last_message_at
+    FROM tickets t
+    JOIN contacts k ON k.id = t.contact_id
+    JOIN channels ch ON ch.id = t.channel_id
+    LEFT JOIN queues q ON q.id = t.queue_id
+    LEFT JOIN users u ON u.id = t.assignee_id";
+
+/// `($N = 0 OR …)`: agents see their queues' tickets and their own.
+const VISIBLE_TO: &str = "($3 = 0 OR t.assignee_id = $3
+        OR t.queue_id IN (SELECT queue_id FROM queue_members WHERE user_id = $3))";
+
+fn row(r: &dyn Row) -> Result<TicketRow, StoreError> {
+    let status = r.text(1)?;
+    let pair = |id: Option<i64>, name: Option<String>| id.zip(name);
+    Ok(TicketRow {
+        id: TicketId::new(r.i64(0)?),
+        status: TicketStatus::parse(&status)
+            .ok_or_else(|| super::corrupt("ticket status", &status))?,
+        protocol: r.text(2)?,
+        queue: pair(r.opt_i64(3)?, r.opt_text(4)?).map(|(id, n)| (QueueId::new(id), n)),
+        assignee: pair(r.opt_i64(5)?, r.opt_text(6)?).map(|(id, n)| (UserId::new(id), n)),
+        channel_id: ChannelId::new(r.i64(7)?),
+        channel_kind: r.text(8)?,
+        channel_name: r.text(9)?,
+        contact_id: ContactId::new(r.i64(10)?),
+        contact_name: r.opt_text(11)?,
+        contact_phone: r.opt_text(12)?,
+        contact_external_id: r.text(13)?,
+        created_at: r.time(14)?,
+        last_message_at: r.opt_time(15)?,
+    })
+}
+
+/// One page of tickets in id order, after `after` (0 for the first page); `status` `None`
+/// for every status.
+pub fn page(
     c: &mut dyn Conn,
     account: AccountId,
+    status: Option<TicketStatus>,
+    visibility: Visibility,
+    after: i64,
     limit: i64,
 ) -> Result<Vec<TicketRow>, StoreError> {
+    let sql = format!(
+        "{ROW_SELECT} WHERE t.account_id = $1 AND ($2 = 'all' OR t.status = $2) AND {VISIBLE_TO}
+         AND t.id > $4 ORDER BY t.id LIMIT $5"
+    );
+    let status = status.map_or("all", TicketStatus::as_str);
     c.query_all(
-        "SELECT t.id, t.status, t.protocol, t.queue_id, t.contact_id, k.name, t.channel_id, t.created_at
-         FROM tickets t JOIN contacts k ON k.id = t.contact_id WHERE t.account_id = $1 ORDER BY t.id LIMIT $2",
-        params![account, limit],
-        |r| {
-            let status = r.text(1)?;
-            Ok(TicketRow {
-                id: TicketId::new(r.i64(0)?),
-                status: TicketStatus::parse(&status).ok_or_else(|| super::corrupt("ticket status", &status))?,
-                protocol: r.text(2)?,
-                queue_id: r.opt_i64(3)?.map(QueueId::new),
-                contact_id: ContactId::new(r.i64(4)?),
-                contact_name: r.opt_text(5)?,
-                channel_id: ChannelId::new(r.i64(6)?),
-                created_at: r.time(7)?,
-            })
-        },
+        &sql,
+        params![account, status, visibility.agent_id(), after, limit],
+        row,
     )
+}
+
+/// One ticket, if it exists in the account and `visibility` allows it.
+pub fn visible(
+    c: &mut dyn Conn,
+    account: AccountId,
+    id: TicketId,
+    visibility: Visibility,
+) -> Result<TicketRow, StoreError> {
+    let sql = format!("{ROW_SELECT} WHERE t.account_id = $1 AND t.id = $2 AND {VISIBLE_TO}");
+    c.query_one(&sql, params![account, id, visibility.agent_id()], row)
 }

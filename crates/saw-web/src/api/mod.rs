@@ -1,6 +1,8 @@
 //! The REST API under `/api/v1`: bearer tokens only (`saw token create`), JSON in and out,
 //! errors as `{"error": {"code", "message"}}`. It calls the same services as the pages.
 
+mod tickets;
+
 use axum::extract::{FromRequest, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -23,6 +25,8 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(me))
         .route("/users", get(list_users).post(create_user))
         .route("/queues", get(list_queues))
+        .route("/tickets", get(tickets::list))
+        .route("/tickets/{id}/messages", get(tickets::messages))
         .fallback(|| async { ApiError::not_found() })
 }
 

@@ -1,0 +1,143 @@
+//! `GET /api/v1/tickets` and `GET /api/v1/tickets/{id}/messages`.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use saw_core::conversation::{MessageKind, TicketStatus};
+use saw_core::ids::TicketId;
+use saw_store::repo::messages::MessageRow;
+use saw_store::repo::tickets::TicketRow;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::error::ApiError;
+use crate::extract::ApiUser;
+use crate::state::AppState;
+
+const DEFAULT_LIMIT: i64 = 50;
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+fn invalid(message: String) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_parameter",
+        message,
+    )
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let status = match q.status.as_deref().unwrap_or("all") {
+        "all" => None,
+        other => Some(TicketStatus::parse(other).ok_or_else(|| {
+            invalid(format!(
+                "status must be bot, pending, open, resolved or all, not '{other}'"
+            ))
+        })?),
+    };
+    let max = saw_app::tickets::MAX_PAGE;
+    let limit = match q.limit.as_deref() {
+        None => DEFAULT_LIMIT,
+        Some(raw) => raw
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| {
+                invalid(format!(
+                    "limit must be a number from 1 to {max}, not '{raw}'"
+                ))
+            })?,
+    };
+    let cursor = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+        None => None,
+        Some(raw) => Some(
+            raw.parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| invalid("cursor is not one this API gave out".into()))?,
+        ),
+    };
+    let (rows, next) = saw_app::tickets::page(&state.app, &user, status, cursor, limit).await?;
+    Ok(Json(json!({
+        "items": rows.iter().map(ticket_json).collect::<Vec<_>>(),
+        "next_cursor": next.map(|n| n.to_string()),
+    })))
+}
+
+pub async fn messages(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
+    let (ticket, list) = saw_app::tickets::messages(&state.app, &user, TicketId::new(id)).await?;
+    Ok(Json(json!({
+        "ticket": ticket_json(&ticket),
+        "items": list.iter().map(message_json).collect::<Vec<_>>(),
+    })))
+}
+
+fn ticket_json(t: &TicketRow) -> Value {
+    json!({
+        "id": t.id,
+        "status": t.status.as_str(),
+        "protocol": t.protocol,
+        "queue": t.queue.as_ref().map(|(id, name)| json!({"id": id, "name": name})),
+        "assignee": t.assignee.as_ref().map(|(id, name)| json!({"id": id, "name": name})),
+        "channel": {"id": t.channel_id, "kind": t.channel_kind, "name": t.channel_name},
+        "contact": {
+            "id": t.contact_id,
+            "name": t.contact_name,
+            "phone": t.contact_phone,
+            "external_id": t.contact_external_id,
+        },
+        "created_at": t.created_at,
+        "last_message_at": t.last_message_at,
+    })
+}
+
+fn message_json(m: &MessageRow) -> Value {
+    // The provider's raw JSON is exposed only for kinds SAW cannot show.
+    let raw = (m.kind == MessageKind::Unsupported)
+        .then(|| {
+            m.raw
+                .as_deref()
+                .and_then(|r| serde_json::from_str::<Value>(r).ok())
+        })
+        .flatten();
+    let extras = (m.kind != MessageKind::Unsupported)
+        .then(|| {
+            m.raw
+                .as_deref()
+                .and_then(|r| serde_json::from_str::<Value>(r).ok())
+        })
+        .flatten();
+    json!({
+        "id": m.id,
+        "direction": m.direction.as_str(),
+        "kind": m.kind.as_str(),
+        "text": m.body,
+        "media": m.media_ref.as_ref().map(|r| json!({"id": r, "type": m.media_type})),
+        "location": extras.as_ref().and_then(|e| e.get("location")).cloned(),
+        "contacts": extras.as_ref().and_then(|e| e.get("contacts")).cloned(),
+        "chosen_option": extras.as_ref().and_then(|e| e.get("chosen")).cloned(),
+        "status": m.status.as_str(),
+        "error": m.error,
+        "author": m.author.as_ref().map(|(id, name)| json!({"id": id, "name": name})),
+        "private": m.is_note,
+        "reply_to": m.reply_to,
+        "reaction": m.reaction,
+        "provider_id": m.provider_id,
+        "raw": raw,
+        "created_at": m.created_at,
+    })
+}
