@@ -230,6 +230,25 @@ pub async fn active_whatsapp(app: &App) -> Result<Vec<(Channel, WhatsAppConfig)>
         .collect())
 }
 
+/// An active Telegram channel by id, with its secrets (for its webhook); `None` when there
+/// is no such active Telegram channel.
+pub async fn telegram_by_id(
+    app: &App,
+    id: i64,
+) -> Result<Option<(Channel, TelegramConfig)>, AppError> {
+    let stored = app
+        .store
+        .read(|c| channels::active_of_kind(c, ChannelKind::Telegram))
+        .await?;
+    let Some(found) = stored.into_iter().find(|s| s.channel.id.get() == id) else {
+        return Ok(None);
+    };
+    match open(&app.secrets, &found)? {
+        ChannelConfig::Telegram(config) => Ok(Some((found.channel, config))),
+        _ => Ok(None),
+    }
+}
+
 /// Deletes a channel nothing points at; one with tickets or messages keeps its history and
 /// is deactivated instead.
 pub async fn remove(

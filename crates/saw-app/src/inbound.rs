@@ -8,11 +8,14 @@
 //! message appears. Only after that commit does the caller answer 200, so an acknowledged
 //! webhook is never lost.
 //!
+//! A Telegram webhook (`/webhooks/telegram/{channel}`) is checked against the bot's secret
+//! token and applied the same way.
+//!
 //! New tickets wait in the account's default queue (`pending`) until the bot takes over
 //! that first step.
 
 use saw_channels::inbound::{InboundEvent, InboundMessage, StatusUpdate};
-use saw_channels::whatsapp;
+use saw_channels::{telegram, whatsapp};
 use saw_core::channel::{Channel, WhatsAppConfig};
 use saw_core::conversation::{ChannelKind, TicketStatus};
 use saw_store::repo::messages::{self, NewInbound, StatusApplied};
@@ -111,6 +114,34 @@ pub async fn whatsapp_webhook(
         })
         .await?;
     Ok(applied)
+}
+
+/// Verifies, parses and stores one Telegram webhook update for channel `channel_id`.
+pub async fn telegram_webhook(
+    app: &App,
+    channel_id: i64,
+    secret_token: Option<&str>,
+    body: &[u8],
+) -> Result<WebhookOutcome, AppError> {
+    let Some((channel, config)) = channels::telegram_by_id(app, channel_id).await? else {
+        return Err(AppError::NotFound);
+    };
+    if !telegram::verify_secret_token(secret_token, config.secrets.webhook_secret.expose()) {
+        return Err(AppError::BadSignature);
+    }
+    let event = telegram::parse_update(body).map_err(|e| AppError::Malformed(e.to_string()))?;
+    let mut outcome = WebhookOutcome::default();
+    let Some(event) = event else {
+        outcome.ignored += 1;
+        return Ok(outcome);
+    };
+    app.store
+        .write(move |c| {
+            apply(c, &channel, &event, &mut outcome)?;
+            Ok::<_, StoreError>(outcome)
+        })
+        .await
+        .map_err(AppError::from)
 }
 
 fn apply(
