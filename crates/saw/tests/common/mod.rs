@@ -174,6 +174,12 @@ impl Server {
             .unwrap()
     }
 
+    /// SIGKILL: the process dies at once, mid-work (crash tests).
+    pub fn kill_hard(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// SIGTERM, then waits: the exit status of a graceful shutdown.
     pub fn stop(mut self) -> std::process::ExitStatus {
         let _ = Command::new("kill")
