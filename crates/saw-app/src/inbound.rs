@@ -11,15 +11,17 @@
 //! A Telegram webhook (`/webhooks/telegram/{channel}`) is checked against the bot's secret
 //! token and applied the same way.
 //!
-//! New tickets wait in the account's default queue (`pending`) until the bot takes over
-//! that first step.
+//! New tickets wait in the account's default queue (`pending`) and get a plain greeting
+//! with their protocol number, queued in the outbox in the same transaction, until the bot
+//! takes over that first step.
 
 use saw_channels::inbound::{InboundEvent, InboundMessage, StatusUpdate};
 use saw_channels::{telegram, whatsapp};
+use saw_core::account::Language;
 use saw_core::channel::{Channel, WhatsAppConfig};
 use saw_core::conversation::{ChannelKind, TicketStatus};
 use saw_store::repo::messages::{self, NewInbound, StatusApplied};
-use saw_store::repo::{contacts, queues, tickets};
+use saw_store::repo::{accounts, contacts, outbox, queues, tickets};
 use saw_store::{Conn, StoreError, now};
 use subtle::ConstantTimeEq;
 
@@ -198,12 +200,12 @@ fn store_message(
         },
         at,
     )?;
-    let ticket = match tickets::open_for_contact(c, contact, channel.id)? {
-        Some(ticket) => ticket,
+    let (ticket, greet) = match tickets::open_for_contact(c, contact, channel.id)? {
+        Some(ticket) => (ticket, None),
         None => {
             let queue = queues::default_queue(c, channel.account_id)?.map(|q| q.id);
             outcome.tickets_opened += 1;
-            tickets::insert(
+            let (ticket, protocol) = tickets::insert(
                 c,
                 &tickets::NewTicket {
                     account_id: channel.account_id,
@@ -213,7 +215,8 @@ fn store_message(
                     status: TicketStatus::Pending,
                 },
                 at,
-            )?
+            )?;
+            (ticket, Some(protocol))
         }
     };
     let extras = extras_json(message);
@@ -235,8 +238,45 @@ fn store_message(
         at,
     )?;
     tickets::touch_last_message(c, ticket, at)?;
+    if let Some(protocol) = greet {
+        let language = accounts::by_id(c, channel.account_id)?.language;
+        let text = greeting(language, message.contact_name.as_deref(), &protocol);
+        outbox::enqueue_text(
+            c,
+            &outbox::NewOutbound {
+                account_id: channel.account_id,
+                ticket_id: ticket,
+                channel_id: channel.id,
+                body: &text,
+                author: None,
+            },
+            at,
+        )?;
+    }
     outcome.messages_stored += 1;
     Ok(())
+}
+
+/// The plain greeting a new ticket gets (until the bot's menu takes over this first step):
+/// it names the customer when the provider told their name, and the protocol number.
+pub fn greeting(language: Language, name: Option<&str>, protocol: &str) -> String {
+    let first_name = name
+        .and_then(|n| n.split_whitespace().next())
+        .filter(|n| !n.is_empty());
+    match (language, first_name) {
+        (Language::PtBr, Some(n)) => format!(
+            "Olá, {n}! Recebemos sua mensagem e em breve um atendente vai falar com você. Seu protocolo é {protocol}."
+        ),
+        (Language::PtBr, None) => format!(
+            "Olá! Recebemos sua mensagem e em breve um atendente vai falar com você. Seu protocolo é {protocol}."
+        ),
+        (Language::En, Some(n)) => format!(
+            "Hello, {n}! We got your message and an agent will be with you shortly. Your protocol number is {protocol}."
+        ),
+        (Language::En, None) => format!(
+            "Hello! We got your message and an agent will be with you shortly. Your protocol number is {protocol}."
+        ),
+    }
 }
 
 /// WhatsApp users who hide their number have only the business-scoped user id.

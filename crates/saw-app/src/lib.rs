@@ -11,6 +11,7 @@ pub mod bootstrap;
 pub mod channels;
 mod error;
 pub mod inbound;
+pub mod outbox;
 pub mod passwords;
 pub mod queues;
 pub mod random;

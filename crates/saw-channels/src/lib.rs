@@ -21,6 +21,7 @@ pub mod contact_card;
 pub mod error;
 pub mod inbound;
 mod json;
+pub mod outbound;
 mod serde_text;
 pub mod telegram;
 pub mod whatsapp;

@@ -36,6 +36,11 @@ pub const SQLITE: &[Migration] = &[
         name: "inbound",
         sql: include_str!("../migrations/sqlite/0004_inbound.sql"),
     },
+    Migration {
+        version: 5,
+        name: "outbox",
+        sql: include_str!("../migrations/sqlite/0005_outbox.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -58,6 +63,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 4,
         name: "inbound",
         sql: include_str!("../migrations/postgres/0004_inbound.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "outbox",
+        sql: include_str!("../migrations/postgres/0005_outbox.sql"),
     },
 ];
 

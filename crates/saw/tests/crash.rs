@@ -41,6 +41,8 @@ async fn a_sigkill_during_a_burst_loses_no_acknowledged_webhook() {
             APP_SECRET,
             "--verify-token",
             "v-token-123",
+            "--api-base",
+            NO_PROVIDER,
         ],
     );
     assert!(out.status.success(), "{}", stderr(&out));

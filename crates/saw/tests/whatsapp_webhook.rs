@@ -43,6 +43,8 @@ fn add_channel(db: &TestDb) {
             APP_SECRET,
             "--verify-token",
             VERIFY_TOKEN,
+            "--api-base",
+            NO_PROVIDER,
         ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
@@ -67,7 +69,7 @@ async fn counts(db: &TestDb) -> (i64, i64, i64) {
         .read(|c| {
             Ok::<_, saw_store::StoreError>((
                 c.scalar_i64("SELECT COUNT(*) FROM tickets", &[])?,
-                c.scalar_i64("SELECT COUNT(*) FROM messages", &[])?,
+                c.scalar_i64("SELECT COUNT(*) FROM messages WHERE direction = 'in'", &[])?,
                 c.scalar_i64("SELECT COUNT(*) FROM pending_statuses", &[])?,
             ))
         })

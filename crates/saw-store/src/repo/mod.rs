@@ -7,6 +7,7 @@ pub mod audit;
 pub mod channels;
 pub mod contacts;
 pub mod messages;
+pub mod outbox;
 pub mod queues;
 pub mod recovery_codes;
 pub mod sessions;

@@ -32,8 +32,12 @@ pub struct NewTicket {
 
 /// Creates a ticket with its protocol number — the date and the ticket's id,
 /// `20261125-000042` — shown to customers. Records `created` (and `queued` when it starts
-/// in a queue) in its history.
-pub fn insert(c: &mut dyn Conn, t: &NewTicket, now: DateTime<Utc>) -> Result<TicketId, StoreError> {
+/// in a queue) in its history. Answers the id and the protocol.
+pub fn insert(
+    c: &mut dyn Conn,
+    t: &NewTicket,
+    now: DateTime<Utc>,
+) -> Result<(TicketId, String), StoreError> {
     let queued_at = (t.status == TicketStatus::Pending).then_some(now);
     // A unique placeholder until the id is known.
     let placeholder = format!(
@@ -74,7 +78,7 @@ pub fn insert(c: &mut dyn Conn, t: &NewTicket, now: DateTime<Utc>) -> Result<Tic
             t.queue_id,
         )?;
     }
-    Ok(ticket)
+    Ok((ticket, protocol))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -14,6 +14,9 @@ pub use saw_testkit::TestDb;
 
 pub const ADMIN_EMAIL: &str = "admin@loja.com.br";
 pub const ADMIN_PASSWORD: &str = "senha-do-admin-123";
+/// An API base where nothing listens: channels in tests that do not use a fake provider
+/// point here, so the dispatcher never reaches a real provider.
+pub const NO_PROVIDER: &str = "http://127.0.0.1:9";
 
 const SAW_VARS: [&str; 16] = [
     "SAW_BIND",

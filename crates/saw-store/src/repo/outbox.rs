@@ -1,0 +1,179 @@
+//! The outbox: outbound messages with status `queued` (private notes excluded). Rows are
+//! written in the same transaction as whatever decided to send them; the dispatcher leases
+//! due rows, sends them, and records the outcome. One row is never sent twice by SAW itself:
+//! a lease is taken before the call and the result written after it.
+
+use chrono::{DateTime, Utc};
+use saw_core::conversation::{DeliveryStatus, MessageDirection, MessageKind};
+use saw_core::ids::{AccountId, ChannelId, MessageId, TicketId, UserId};
+
+use crate::conn::{Conn, Dialect};
+use crate::repo::messages::{self, StatusApplied};
+use crate::{StoreError, params};
+
+pub struct NewOutbound<'a> {
+    pub account_id: AccountId,
+    pub ticket_id: TicketId,
+    pub channel_id: ChannelId,
+    pub body: &'a str,
+    /// `None` for what the system or the bot sends.
+    pub author: Option<UserId>,
+}
+
+/// Queues a text message for sending.
+pub fn enqueue_text(
+    c: &mut dyn Conn,
+    m: &NewOutbound<'_>,
+    now: DateTime<Utc>,
+) -> Result<MessageId, StoreError> {
+    c.insert_returning_id(
+        "INSERT INTO messages (account_id, ticket_id, channel_id, direction, kind, body, status, author_user_id,
+                               is_note, attempts, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE, 0, $9, $9) RETURNING id",
+        params![
+            m.account_id,
+            m.ticket_id,
+            m.channel_id,
+            MessageDirection::Outbound.as_str(),
+            MessageKind::Text.as_str(),
+            m.body,
+            DeliveryStatus::Queued.as_str(),
+            m.author,
+            now
+        ],
+    )
+    .map(MessageId::new)
+}
+
+/// A leased row, with what sending it needs.
+#[derive(Debug, Clone)]
+pub struct Leased {
+    pub id: MessageId,
+    pub account_id: AccountId,
+    pub channel_id: ChannelId,
+    pub ticket_id: TicketId,
+    pub body: String,
+    /// The customer's id on the channel (`wa_id`, Telegram chat id).
+    pub to: String,
+    pub attempts: i64,
+}
+
+/// Leases up to `limit` due rows until `lease_until`: the oldest queued message of each
+/// ticket only, so a conversation's messages leave in order.
+pub fn lease_due(
+    c: &mut dyn Conn,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<Leased>, StoreError> {
+    let lock = match c.dialect() {
+        Dialect::Postgres => "FOR UPDATE SKIP LOCKED",
+        Dialect::Sqlite => "",
+    };
+    let sql = format!(
+        "UPDATE messages SET claimed_until = $2 WHERE id IN (
+            SELECT m.id FROM messages m
+            WHERE m.direction = 'out' AND m.status = 'queued' AND m.is_note = FALSE
+              AND (m.next_attempt_at IS NULL OR m.next_attempt_at <= $1)
+              AND (m.claimed_until IS NULL OR m.claimed_until <= $1)
+              AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.ticket_id = m.ticket_id AND o.direction = 'out'
+                              AND o.status = 'queued' AND o.is_note = FALSE AND o.id < m.id)
+            ORDER BY m.id LIMIT $3 {lock})
+         RETURNING id"
+    );
+    let ids = c.query_all(&sql, params![now, lease_until, limit], |r| r.i64(0))?;
+    let mut leased = Vec::with_capacity(ids.len());
+    for id in ids {
+        leased.push(c.query_one(
+            "SELECT m.id, m.account_id, m.channel_id, m.ticket_id, COALESCE(m.body, ''), k.external_id, m.attempts
+             FROM messages m JOIN tickets t ON t.id = m.ticket_id JOIN contacts k ON k.id = t.contact_id
+             WHERE m.id = $1",
+            params![id],
+            |r| {
+                Ok(Leased {
+                    id: MessageId::new(r.i64(0)?),
+                    account_id: AccountId::new(r.i64(1)?),
+                    channel_id: ChannelId::new(r.i64(2)?),
+                    ticket_id: TicketId::new(r.i64(3)?),
+                    body: r.text(4)?,
+                    to: r.text(5)?,
+                    attempts: r.i64(6)?,
+                })
+            },
+        )?);
+    }
+    leased.sort_by_key(|l| l.id);
+    Ok(leased)
+}
+
+/// The provider took the message: record its id, then apply any status that arrived for
+/// that id before SAW knew it.
+pub fn mark_sent(
+    c: &mut dyn Conn,
+    id: MessageId,
+    channel: ChannelId,
+    provider_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    c.execute(
+        "UPDATE messages SET status = 'sent', provider_id = $2, attempts = attempts + 1, claimed_until = NULL,
+                next_attempt_at = NULL, error = NULL, updated_at = $3 WHERE id = $1",
+        params![id, provider_id, now],
+    )?;
+    let early = c.query_all(
+        "SELECT status, error, at FROM pending_statuses WHERE channel_id = $1 AND provider_id = $2 ORDER BY id",
+        params![channel, provider_id],
+        |r| Ok((r.text(0)?, r.opt_text(1)?, r.time(2)?)),
+    )?;
+    for (status, error, at) in early {
+        if let Some(status) = DeliveryStatus::parse(&status) {
+            let applied =
+                messages::apply_status(c, channel, provider_id, status, error.as_deref(), at)?;
+            debug_assert_ne!(applied, StatusApplied::Kept);
+        }
+    }
+    c.execute(
+        "DELETE FROM pending_statuses WHERE channel_id = $1 AND provider_id = $2",
+        params![channel, provider_id],
+    )
+    .map(drop)
+}
+
+/// A transient failure: try again at `next_attempt_at`.
+pub fn schedule_retry(
+    c: &mut dyn Conn,
+    id: MessageId,
+    next_attempt_at: DateTime<Utc>,
+    error: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    c.execute(
+        "UPDATE messages SET attempts = attempts + 1, next_attempt_at = $2, claimed_until = NULL, error = $3,
+                updated_at = $4 WHERE id = $1",
+        params![id, next_attempt_at, error, now],
+    )
+    .map(drop)
+}
+
+/// A permanent failure: the row stays, `failed`, with the provider's reason for the agent.
+pub fn mark_failed(
+    c: &mut dyn Conn,
+    id: MessageId,
+    error: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    c.execute(
+        "UPDATE messages SET status = 'failed', attempts = attempts + 1, claimed_until = NULL, error = $2,
+                updated_at = $3 WHERE id = $1",
+        params![id, error, now],
+    )
+    .map(drop)
+}
+
+/// How many rows wait to be sent (the outbox depth).
+pub fn depth(c: &mut dyn Conn) -> Result<i64, StoreError> {
+    c.scalar_i64(
+        "SELECT COUNT(*) FROM messages WHERE direction = 'out' AND status = 'queued' AND is_note = FALSE",
+        &[],
+    )
+}

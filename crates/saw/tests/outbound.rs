@@ -1,0 +1,251 @@
+//! The outbox against a fake Graph API speaking Meta's wire format: a new ticket's greeting
+//! is sent once, transient errors are retried, permanent ones fail with Meta's reason, and
+//! a later `delivered` status moves the message forward.
+
+mod common;
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::IntoResponse;
+use common::*;
+use saw_store::Store;
+use serde_json::{Value, json};
+
+const NUMBER: &str = "112233445566778";
+const APP_SECRET: &str = "saw-fixtures-app-secret";
+const TOKEN: &str = "EAAG-token-de-teste";
+
+#[derive(Clone, Default)]
+struct Fake {
+    /// (path, authorization, body) of every call.
+    calls: Arc<Mutex<Vec<(String, String, Value)>>>,
+    /// Answers to give first, in order; then success.
+    script: Arc<Mutex<VecDeque<(u16, Value)>>>,
+}
+
+async fn graph(
+    State(fake): State<Fake>,
+    uri: Uri,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> impl IntoResponse {
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let n = {
+        let mut calls = fake.calls.lock().unwrap();
+        calls.push((uri.path().to_owned(), auth, body.clone()));
+        calls.len()
+    };
+    if let Some((status, answer)) = fake.script.lock().unwrap().pop_front() {
+        return (StatusCode::from_u16(status).unwrap(), Json(answer));
+    }
+    let to = body["to"].clone();
+    (
+        StatusCode::OK,
+        Json(
+            json!({"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}],
+                    "messages": [{"id": format!("wamid.fake.{n}")}]}),
+        ),
+    )
+}
+
+async fn start_fake(fake: Fake) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = axum::Router::new()
+        .fallback(axum::routing::post(graph))
+        .with_state(fake);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    base
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/../saw-channels/tests/fixtures/whatsapp/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+async fn deliver(server: &Server, body: &[u8]) {
+    let signature = saw_channels::whatsapp::sign(APP_SECRET.as_bytes(), body);
+    let status = server
+        .api()
+        .post(server.url("/webhooks/whatsapp"))
+        .header("x-hub-signature-256", signature)
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::OK);
+}
+
+/// (status, provider id, error, attempts) of the outbound messages, oldest first.
+async fn outbound(db: &TestDb) -> Vec<(String, Option<String>, Option<String>, i64)> {
+    let store = Store::open(&db.url).await.unwrap();
+    store
+        .read(|c| {
+            c.query_all(
+                "SELECT status, provider_id, error, attempts FROM messages WHERE direction = 'out' ORDER BY id",
+                &[],
+                |r| Ok((r.text(0)?, r.opt_text(1)?, r.opt_text(2)?, r.i64(3)?)),
+            )
+        })
+        .await
+        .unwrap()
+}
+
+async fn wait_for(
+    db: &TestDb,
+    done: impl Fn(&[(String, Option<String>, Option<String>, i64)]) -> bool,
+) -> Vec<(String, Option<String>, Option<String>, i64)> {
+    for _ in 0..200 {
+        let rows = outbound(db).await;
+        if done(&rows) {
+            return rows;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the outbox did not get there: {:?}", outbound(db).await);
+}
+
+async fn setup(db: &TestDb, fake: &Fake) -> Server {
+    let base = start_fake(fake.clone()).await;
+    let server = Server::start(db);
+    let out = cli(
+        db,
+        &[
+            "channel",
+            "add",
+            "whatsapp",
+            "--name",
+            "Loja",
+            "--phone-number-id",
+            NUMBER,
+            "--waba-id",
+            "104952389402837",
+            "--access-token",
+            TOKEN,
+            "--app-secret",
+            APP_SECRET,
+            "--verify-token",
+            "v-token-123",
+            "--api-base",
+            &base,
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    server
+}
+
+#[tokio::test]
+async fn a_new_ticket_is_greeted_once_and_statuses_move_it_forward() {
+    for db in saw_testkit::backends() {
+        let fake = Fake::default();
+        let server = setup(&db, &fake).await;
+        deliver(&server, &fixture("webhook-text-wire.json")).await;
+        let rows = wait_for(&db, |rows| rows.first().is_some_and(|r| r.0 == "sent")).await;
+        assert_eq!(rows.len(), 1, "{}: one greeting", db.name);
+        assert_eq!(rows[0].1.as_deref(), Some("wamid.fake.1"));
+        {
+            let calls = fake.calls.lock().unwrap();
+            assert_eq!(calls.len(), 1, "{}: sent once", db.name);
+            let (path, auth, body) = &calls[0];
+            assert_eq!(path, &format!("/v26.0/{NUMBER}/messages"));
+            assert_eq!(auth, &format!("Bearer {TOKEN}"));
+            assert_eq!(
+                body["to"], "5521998765432",
+                "answered to the wa_id as received"
+            );
+            assert_eq!(body["type"], "text");
+            let text = body["text"]["body"].as_str().unwrap();
+            assert!(
+                text.starts_with("Olá, João!") && text.contains("protocolo"),
+                "{text}"
+            );
+        }
+        // A second message on the same ticket gets no second greeting.
+        let second = String::from_utf8(fixture("webhook-text-wire.json"))
+            .unwrap()
+            .replace("wamid.", "wamid.second.");
+        deliver(&server, second.as_bytes()).await;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(outbound(&db).await.len(), 1, "{}", db.name);
+
+        let delivered = String::from_utf8(fixture("webhook-status-delivered.json")).unwrap();
+        let old_id = saw_channels::whatsapp::parse(delivered.as_bytes())
+            .unwrap()
+            .into_iter()
+            .find_map(|(_, e)| match e {
+                saw_channels::InboundEvent::Status(s) => Some(s.message_external_id),
+                _ => None,
+            })
+            .unwrap();
+        deliver(
+            &server,
+            delivered.replace(&old_id, "wamid.fake.1").as_bytes(),
+        )
+        .await;
+        assert_eq!(outbound(&db).await[0].0, "delivered", "{}", db.name);
+        let sent = String::from_utf8(fixture("webhook-status-sent.json")).unwrap();
+        let old_sent = sent
+            .split("\"id\": \"")
+            .nth(2)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned();
+        deliver(&server, sent.replace(&old_sent, "wamid.fake.1").as_bytes()).await;
+        assert_eq!(
+            outbound(&db).await[0].0,
+            "delivered",
+            "{}: a late `sent` never moves it back",
+            db.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn transient_errors_are_retried_and_permanent_ones_fail_with_the_reason() {
+    let db = saw_testkit::sqlite();
+    let fake = Fake::default();
+    fake.script.lock().unwrap().push_back((
+        500,
+        json!({"error": {"message": "(#131000) Something went wrong", "type": "OAuthException", "code": 131000}}),
+    ));
+    let server = setup(&db, &fake).await;
+    deliver(&server, &fixture("webhook-text-wire.json")).await;
+    let rows = wait_for(&db, |rows| rows.first().is_some_and(|r| r.0 == "sent")).await;
+    assert_eq!(rows[0].3, 2, "sent on the second attempt");
+    assert_eq!(fake.calls.lock().unwrap().len(), 2);
+
+    let error: Value = serde_json::from_slice(&fixture("error-131047.json")).unwrap();
+    fake.script.lock().unwrap().push_back((400, error));
+    let other = String::from_utf8(fixture("webhook-text-wire.json"))
+        .unwrap()
+        .replace("wamid.", "wamid.other.")
+        .replace("5521998765432", "5531991234567");
+    deliver(&server, other.as_bytes()).await;
+    let rows = wait_for(&db, |rows| rows.len() == 2 && rows[1].0 == "failed").await;
+    let reason = rows[1].2.as_deref().unwrap();
+    assert!(
+        reason.contains("131047") && reason.contains("24 hours"),
+        "{reason}"
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        fake.calls.lock().unwrap().len(),
+        3,
+        "a permanent failure is not retried"
+    );
+}
