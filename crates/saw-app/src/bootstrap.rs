@@ -1,15 +1,17 @@
 //! The very first start: with no user yet, create the account, an administrator and two
-//! example queues (Comercial, and Suporte as the default queue) with the admin in both.
+//! example queues (Comercial, and Suporte as the default queue) with the admin in both,
+//! and the sandbox channel.
 
 use saw_core::queue::DEFAULT_QUEUE_COLOR;
 use saw_core::user::{Email, Password, Role};
 use saw_store::now;
 use saw_store::repo::{accounts, audit, queues, users};
 
-use crate::{Actor, App, AppError, passwords, random};
+use crate::{Actor, App, AppError, channels, passwords, random};
 
 pub const DEFAULT_ADMIN_EMAIL: &str = "admin@saw.local";
 pub const DEFAULT_COMPANY_NAME: &str = "Minha Empresa";
+pub const SANDBOX_NAME: &str = "Sandbox";
 const EXAMPLE_QUEUES: [(&str, &str, bool); 2] = [
     ("Comercial", "#16a34a", false),
     ("Suporte", DEFAULT_QUEUE_COLOR, true),
@@ -53,7 +55,7 @@ pub async fn first_start(
             }
             // Another instance may have won the race since the check above.
             if users::count(c)? > 0 {
-                return Ok::<_, AppError>(false);
+                return Ok::<_, AppError>(None);
             }
             let at = now();
             let account = match accounts::first(c)? {
@@ -87,10 +89,18 @@ pub async fn first_start(
                 &Actor::system().audit(account, "user.created", admin_email.as_str()),
                 at,
             )?;
-            Ok(true)
+            Ok(Some(account))
         })
         .await?;
-    Ok(created.then(|| FirstAdmin {
+    let Some(account) = created else {
+        return Ok(None);
+    };
+    // The built-in test channel, so SAW can be tried with no provider account.
+    let sandbox = channels::NewChannelInput::Sandbox {
+        name: SANDBOX_NAME.to_owned(),
+    };
+    channels::add(app, &Actor::system(), account, sandbox).await?;
+    Ok(Some(FirstAdmin {
         email,
         generated_password: generated.then(|| password.expose().to_owned()),
     }))

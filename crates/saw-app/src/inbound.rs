@@ -146,7 +146,7 @@ pub async fn telegram_webhook(
         .map_err(AppError::from)
 }
 
-fn apply(
+pub(crate) fn apply(
     c: &mut dyn Conn,
     channel: &Channel,
     event: &InboundEvent,

@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod passwords;
 pub mod queues;
 pub mod random;
+pub mod sandbox;
 pub mod secrets;
 pub mod tickets;
 pub mod users;

@@ -36,6 +36,8 @@ pub enum ValidationError {
     InvalidSecret(&'static str),
     #[error("unknown mode '{0}': use polling or webhook")]
     UnknownTelegramMode(String),
+    #[error("the message must not be empty (at most {max} characters)")]
+    InvalidMessageText { max: usize },
 }
 
 impl ValidationError {
@@ -56,6 +58,7 @@ impl ValidationError {
             Self::InvalidApiBase => "invalid_api_base",
             Self::InvalidSecret(_) => "invalid_secret",
             Self::UnknownTelegramMode(_) => "unknown_telegram_mode",
+            Self::InvalidMessageText { .. } => "invalid_message_text",
         }
     }
 }
@@ -70,4 +73,17 @@ pub fn display_name(raw: &str, max: usize) -> Result<String, ValidationError> {
         return Err(ValidationError::NameTooLong { max });
     }
     Ok(name.to_owned())
+}
+
+/// The most a text message may carry (WhatsApp's limit for a text body).
+pub const MESSAGE_TEXT_MAX: usize = 4096;
+
+/// A message text as typed: not blank, at most [`MESSAGE_TEXT_MAX`] characters, kept as is.
+pub fn message_text(raw: &str) -> Result<String, ValidationError> {
+    if raw.trim().is_empty() || raw.chars().count() > MESSAGE_TEXT_MAX {
+        return Err(ValidationError::InvalidMessageText {
+            max: MESSAGE_TEXT_MAX,
+        });
+    }
+    Ok(raw.to_owned())
 }

@@ -69,7 +69,9 @@ pub fn message(t: Tr, e: &AppError) -> String {
 
 fn validation_message(t: Tr, v: &ValidationError) -> String {
     match v {
-        ValidationError::NameTooLong { max } | ValidationError::PasswordTooLong { max } => {
+        ValidationError::NameTooLong { max }
+        | ValidationError::PasswordTooLong { max }
+        | ValidationError::InvalidMessageText { max } => {
             t.fmt(&format!("error.{}", v.code()), &[("max", max)])
         }
         ValidationError::PasswordTooShort { min } => {

@@ -41,6 +41,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/logout", post(pages::login::logout))
         .route("/inbox", get(pages::inbox::show))
+        .route(
+            "/sandbox",
+            get(pages::sandbox::show).post(pages::sandbox::send),
+        )
         .route("/account", get(pages::account::show))
         .route(
             "/account/password",

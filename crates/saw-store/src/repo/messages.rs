@@ -156,37 +156,68 @@ pub struct MessageRow {
     pub created_at: DateTime<Utc>,
 }
 
+const ROW_SELECT: &str =
+    "SELECT m.id, m.direction, m.kind, m.body, m.media_ref, m.media_type, m.provider_id, m.status,
+        m.error, u.id, u.name, m.is_note, m.reply_to_id, m.reaction, m.raw, m.created_at
+    FROM messages m LEFT JOIN users u ON u.id = m.author_user_id";
+
+fn message_row(r: &dyn crate::Row) -> Result<MessageRow, StoreError> {
+    let (direction, kind, status) = (r.text(1)?, r.text(2)?, r.text(7)?);
+    Ok(MessageRow {
+        id: MessageId::new(r.i64(0)?),
+        direction: MessageDirection::parse(&direction)
+            .ok_or_else(|| super::corrupt("direction", &direction))?,
+        kind: MessageKind::parse(&kind).ok_or_else(|| super::corrupt("message kind", &kind))?,
+        body: r.opt_text(3)?,
+        media_ref: r.opt_text(4)?,
+        media_type: r.opt_text(5)?,
+        provider_id: r.opt_text(6)?,
+        status: DeliveryStatus::parse(&status)
+            .ok_or_else(|| super::corrupt("message status", &status))?,
+        error: r.opt_text(8)?,
+        author: r
+            .opt_i64(9)?
+            .zip(r.opt_text(10)?)
+            .map(|(id, name)| (UserId::new(id), name)),
+        is_note: r.bool(11)?,
+        reply_to: r.opt_i64(12)?.map(MessageId::new),
+        reaction: r.opt_text(13)?,
+        raw: r.opt_text(14)?,
+        created_at: r.time(15)?,
+    })
+}
+
 /// The messages of a ticket, oldest first.
 pub fn of_ticket(
     c: &mut dyn Conn,
     account: AccountId,
     ticket: TicketId,
 ) -> Result<Vec<MessageRow>, StoreError> {
-    c.query_all(
-        "SELECT m.id, m.direction, m.kind, m.body, m.media_ref, m.media_type, m.provider_id, m.status, m.error,
-                u.id, u.name, m.is_note, m.reply_to_id, m.reaction, m.raw, m.created_at
-         FROM messages m LEFT JOIN users u ON u.id = m.author_user_id
-         WHERE m.account_id = $1 AND m.ticket_id = $2 ORDER BY m.created_at, m.id",
-        params![account, ticket],
-        |r| {
-            let (direction, kind, status) = (r.text(1)?, r.text(2)?, r.text(7)?);
-            Ok(MessageRow {
-                id: MessageId::new(r.i64(0)?),
-                direction: MessageDirection::parse(&direction).ok_or_else(|| super::corrupt("direction", &direction))?,
-                kind: MessageKind::parse(&kind).ok_or_else(|| super::corrupt("message kind", &kind))?,
-                body: r.opt_text(3)?,
-                media_ref: r.opt_text(4)?,
-                media_type: r.opt_text(5)?,
-                provider_id: r.opt_text(6)?,
-                status: DeliveryStatus::parse(&status).ok_or_else(|| super::corrupt("message status", &status))?,
-                error: r.opt_text(8)?,
-                author: r.opt_i64(9)?.zip(r.opt_text(10)?).map(|(id, name)| (UserId::new(id), name)),
-                is_note: r.bool(11)?,
-                reply_to: r.opt_i64(12)?.map(MessageId::new),
-                reaction: r.opt_text(13)?,
-                raw: r.opt_text(14)?,
-                created_at: r.time(15)?,
-            })
-        },
-    )
+    let sql = format!(
+        "{ROW_SELECT} WHERE m.account_id = $1 AND m.ticket_id = $2 ORDER BY m.created_at, m.id"
+    );
+    c.query_all(&sql, params![account, ticket], message_row)
+}
+
+/// The last `limit` messages exchanged with one customer of a channel, across tickets,
+/// oldest first (what that customer's phone would show).
+pub fn with_customer(
+    c: &mut dyn Conn,
+    account: AccountId,
+    channel: ChannelId,
+    external_id: &str,
+    limit: i64,
+) -> Result<Vec<MessageRow>, StoreError> {
+    let sql = format!(
+        "{ROW_SELECT} JOIN tickets t ON t.id = m.ticket_id JOIN contacts k ON k.id = t.contact_id
+         WHERE m.account_id = $1 AND m.channel_id = $2 AND k.external_id = $3 AND m.is_note = FALSE
+         ORDER BY m.id DESC LIMIT $4"
+    );
+    let mut rows = c.query_all(
+        &sql,
+        params![account, channel, external_id, limit],
+        message_row,
+    )?;
+    rows.reverse();
+    Ok(rows)
 }

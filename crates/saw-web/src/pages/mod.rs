@@ -8,6 +8,7 @@ pub mod admin_settings;
 pub mod admin_users;
 pub mod inbox;
 pub mod login;
+pub mod sandbox;
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};

@@ -1,0 +1,140 @@
+//! The sandbox page: play a customer writing to the business, with no provider account.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::Chrome;
+use crate::error::{self, PageError, render};
+use crate::extract::{FormFields, Viewer};
+use crate::state::AppState;
+
+const DEFAULT_CUSTOMER: &str = "cliente-teste";
+
+pub struct Bubble {
+    pub from_customer: bool,
+    pub text: String,
+    pub time: String,
+    pub status: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "sandbox.html")]
+struct SandboxPage {
+    chrome: Chrome,
+    available: bool,
+    customer: String,
+    name: String,
+    messages: Vec<Bubble>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Who {
+    cliente: Option<String>,
+    nome: Option<String>,
+}
+
+async fn page(
+    state: &AppState,
+    viewer: &Viewer,
+    customer: String,
+    name: String,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let account = viewer.account.id;
+    let loaded = async {
+        let available = saw_app::sandbox::channel(&state.app, account)
+            .await?
+            .is_some();
+        let messages = if available {
+            saw_app::sandbox::conversation(&state.app, account, &customer).await?
+        } else {
+            Vec::new()
+        };
+        Ok::<_, saw_app::AppError>((available, messages))
+    };
+    let (available, messages) = match loaded.await {
+        Ok(v) => v,
+        Err(saw_app::AppError::Invalid(_)) => (true, Vec::new()),
+        Err(e) => return PageError::from_app(viewer.t, e).into_response(),
+    };
+    let zone = viewer.account.time_zone.tz();
+    let mut chrome = Chrome::new(viewer, "sandbox");
+    if let Some(message) = error {
+        chrome = chrome.with_error(message);
+    }
+    let messages = messages
+        .into_iter()
+        .map(|m| Bubble {
+            from_customer: m.direction == saw_core::conversation::MessageDirection::Inbound,
+            text: m.body.unwrap_or_else(|| format!("[{}]", m.kind.as_str())),
+            time: m
+                .created_at
+                .with_timezone(&zone)
+                .format("%H:%M")
+                .to_string(),
+            status: m.status.as_str(),
+        })
+        .collect();
+    (
+        status,
+        render(
+            &SandboxPage {
+                chrome,
+                available,
+                customer,
+                name,
+                messages,
+            },
+            viewer.t,
+        ),
+    )
+        .into_response()
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(who): Query<Who>,
+) -> Response {
+    let customer = who
+        .cliente
+        .filter(|c| !c.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_CUSTOMER.into());
+    let name = who
+        .nome
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| viewer.t.get("sandbox.default_name").to_owned());
+    page(&state, &viewer, customer, name, None, StatusCode::OK).await
+}
+
+pub async fn send(State(state): State<AppState>, viewer: Viewer, form: FormFields) -> Response {
+    let (customer, name, text) = (form.get("cliente"), form.get("nome"), form.get("texto"));
+    match saw_app::sandbox::customer_writes(&state.app, viewer.account.id, customer, name, text)
+        .await
+    {
+        Ok(_) => {
+            let query = form_urlencoded::Serializer::new(String::new())
+                .append_pair("cliente", customer)
+                .append_pair("nome", name)
+                .finish();
+            Redirect::to(&format!("/sandbox?{query}")).into_response()
+        }
+        Err(e) if !error::status_of(&e).is_server_error() => {
+            let status = error::status_of(&e);
+            page(
+                &state,
+                &viewer,
+                customer.to_owned(),
+                name.to_owned(),
+                Some(error::message(viewer.t, &e)),
+                status,
+            )
+            .await
+        }
+        Err(e) => PageError::from_app(viewer.t, e).into_response(),
+    }
+}

@@ -1,0 +1,118 @@
+//! The sandbox round trip with only `saw serve`: a person plays a customer, writes "oi",
+//! gets the greeting, and the ticket appears over the API.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn writing_oi_on_the_sandbox_opens_a_greeted_ticket() {
+    for db in saw_testkit::backends() {
+        let server = Server::start(&db);
+        let browser = server.browser();
+        browser.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let page = browser.get("/sandbox").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", db.name);
+        assert!(
+            page.body.contains("Cliente Teste") && page.body.contains("Nenhuma mensagem ainda"),
+            "{}",
+            page.body
+        );
+
+        let sent = browser
+            .submit(
+                "/sandbox",
+                "/sandbox",
+                &[
+                    ("cliente", "maria-01"),
+                    ("nome", "Maria Souza"),
+                    ("texto", "oi"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            sent.status,
+            StatusCode::SEE_OTHER,
+            "{}: {}",
+            db.name,
+            sent.body
+        );
+        let back = sent.location.unwrap();
+
+        let mut conversation = String::new();
+        for _ in 0..100 {
+            conversation = browser.get(&back).await.body;
+            if conversation.contains("Olá, Maria!") && conversation.contains("delivered") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(conversation.contains(">oi<"), "{}: {conversation}", db.name);
+        assert!(
+            conversation.contains("Olá, Maria!") && conversation.contains("protocolo"),
+            "{}: greeting {conversation}",
+            db.name
+        );
+
+        let token = stdout(&cli(&db, &["token", "create", "--name", "sandbox"]))
+            .trim()
+            .to_owned();
+        let tickets: serde_json::Value = server
+            .api()
+            .get(server.url("/api/v1/tickets"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let items = tickets["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{}: {tickets}", db.name);
+        assert_eq!(items[0]["channel"]["kind"], "sandbox");
+        assert_eq!(items[0]["contact"]["name"], "Maria Souza");
+        assert_eq!(items[0]["status"], "pending");
+
+        // Customer text is data: escaped on the page, never markup.
+        let evil = browser
+            .submit(
+                &back,
+                "/sandbox",
+                &[
+                    ("cliente", "maria-01"),
+                    ("nome", "Maria Souza"),
+                    ("texto", "<script>alert(1)</script>"),
+                ],
+            )
+            .await;
+        assert_eq!(evil.status, StatusCode::SEE_OTHER);
+        let shown = browser.get(&back).await.body;
+        let escaped = shown.contains("&#60;script&#62;") || shown.contains("&lt;script&gt;");
+        assert!(
+            !shown.contains("<script>alert(1)</script>") && escaped,
+            "{shown}"
+        );
+
+        let empty = browser
+            .submit(
+                &back,
+                "/sandbox",
+                &[
+                    ("cliente", "maria-01"),
+                    ("nome", "Maria Souza"),
+                    ("texto", "   "),
+                ],
+            )
+            .await;
+        assert_eq!(
+            empty.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            db.name
+        );
+        assert!(empty.body.contains("Escreva a mensagem"));
+    }
+}
