@@ -157,6 +157,25 @@ async fn admin_creates_an_agent_who_cannot_open_admin_pages() {
             .contains("Nenhum atendimento por aqui")
     );
 
+    // The sandbox: play a customer who writes "oi".
+    c.goto(&format!("{base}/sandbox")).await.unwrap();
+    fill(&c, "texto", "oi").await;
+    press(&c, "form[action='/sandbox'] button.primary").await;
+    let mut chat = String::new();
+    for _ in 0..40 {
+        c.refresh().await.unwrap();
+        chat = c.source().await.unwrap();
+        if chat.contains("Seu protocolo") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        chat.contains(">oi<") && chat.contains("Seu protocolo"),
+        "{chat}"
+    );
+    screenshot(&c, "sandbox").await;
+
     c.goto(&format!("{base}/admin/users/new")).await.unwrap();
     fill(&c, "name", "Beatriz Souza").await;
     fill(&c, "email", "bia@loja.com.br").await;

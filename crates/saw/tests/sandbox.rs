@@ -45,7 +45,7 @@ async fn writing_oi_on_the_sandbox_opens_a_greeted_ticket() {
         let mut conversation = String::new();
         for _ in 0..100 {
             conversation = browser.get(&back).await.body;
-            if conversation.contains("Olá, Maria!") && conversation.contains("delivered") {
+            if conversation.contains("Olá, Maria!") && conversation.contains("entregue") {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;

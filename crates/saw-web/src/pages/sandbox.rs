@@ -17,7 +17,7 @@ pub struct Bubble {
     pub from_customer: bool,
     pub text: String,
     pub time: String,
-    pub status: &'static str,
+    pub status: String,
 }
 
 #[derive(Template)]
@@ -76,7 +76,10 @@ async fn page(
                 .with_timezone(&zone)
                 .format("%H:%M")
                 .to_string(),
-            status: m.status.as_str(),
+            status: viewer
+                .t
+                .get(&format!("status.{}", m.status.as_str()))
+                .to_owned(),
         })
         .collect();
     (
