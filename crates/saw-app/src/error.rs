@@ -33,6 +33,12 @@ pub enum AppError {
     BadSignature,
     #[error("the body could not be read: {0}")]
     Malformed(String),
+    #[error("the ticket is resolved; reopen it before writing to the customer")]
+    TicketResolved,
+    #[error(
+        "this Idempotency-Key was used for another request; use a new key for each new message"
+    )]
+    IdempotencyKeyReused,
     #[error("wrong e-mail or password")]
     InvalidCredentials,
     #[error("the current password is wrong")]
@@ -78,6 +84,8 @@ impl AppError {
             AppError::AlreadyRevoked(_) => "already_revoked",
             AppError::BadSignature => "bad_signature",
             AppError::Malformed(_) => "malformed",
+            AppError::TicketResolved => "ticket_resolved",
+            AppError::IdempotencyKeyReused => "idempotency_key_reused",
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::WrongCurrentPassword => "wrong_current_password",
             AppError::InvalidCode => "invalid_code",

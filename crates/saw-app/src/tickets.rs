@@ -4,7 +4,10 @@
 use saw_core::conversation::TicketStatus;
 use saw_core::ids::TicketId;
 use saw_core::user::User;
+use saw_core::validation::{ValidationError, message_text};
+use saw_store::now;
 use saw_store::repo::messages::{self, MessageRow};
+use saw_store::repo::outbox;
 use saw_store::repo::tickets::{self, TicketRow, Visibility};
 
 use crate::{App, AppError};
@@ -56,6 +59,76 @@ pub async fn messages(
             let ticket = tickets::visible(c, account, id, visibility)?;
             let list = messages::of_ticket(c, account, id)?;
             Ok((ticket, list))
+        })
+        .await
+}
+
+/// What [`post_message`] stored, and whether it is the answer to an earlier call with the
+/// same idempotency key.
+pub struct Posted {
+    pub message: MessageRow,
+    pub replayed: bool,
+}
+
+/// A reply written by `user` on a ticket they may see: queued in the outbox, or with
+/// `private` a note that is never sent. With an idempotency key, a repeated call answers the
+/// first result instead of sending again.
+pub async fn post_message(
+    app: &App,
+    user: &User,
+    id: TicketId,
+    text: &str,
+    private: bool,
+    idempotency_key: Option<String>,
+) -> Result<Posted, AppError> {
+    let text = message_text(text)?;
+    if let Some(key) = &idempotency_key
+        && (key.is_empty() || key.len() > 200)
+    {
+        return Err(AppError::Invalid(ValidationError::InvalidSecret(
+            "Idempotency-Key",
+        )));
+    }
+    let (account, visibility, author) = (user.account_id, visibility(user), user.id);
+    app.store
+        .write(move |c| {
+            if let Some(key) = &idempotency_key
+                && let Some((ticket, message)) = messages::by_idempotency_key(c, author, key)?
+            {
+                if ticket != id {
+                    return Err(AppError::IdempotencyKeyReused);
+                }
+                return Ok(Posted {
+                    message: messages::by_id(c, account, message)?,
+                    replayed: true,
+                });
+            }
+            let ticket = tickets::visible(c, account, id, visibility)?;
+            if ticket.status == TicketStatus::Resolved {
+                return Err(AppError::TicketResolved);
+            }
+            let at = now();
+            let message = if private {
+                messages::insert_note(c, account, id, ticket.channel_id, author, &text, at)?
+            } else {
+                let new = outbox::NewOutbound {
+                    account_id: account,
+                    ticket_id: id,
+                    channel_id: ticket.channel_id,
+                    body: &text,
+                    author: Some(author),
+                };
+                let message = outbox::enqueue_text(c, &new, at)?;
+                tickets::mark_agent_reply(c, id, at)?;
+                message
+            };
+            if let Some(key) = &idempotency_key {
+                messages::remember_idempotency_key(c, author, key, id, message, at)?;
+            }
+            Ok(Posted {
+                message: messages::by_id(c, account, message)?,
+                replayed: false,
+            })
         })
         .await
 }

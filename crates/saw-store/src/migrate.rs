@@ -41,6 +41,11 @@ pub const SQLITE: &[Migration] = &[
         name: "outbox",
         sql: include_str!("../migrations/sqlite/0005_outbox.sql"),
     },
+    Migration {
+        version: 6,
+        name: "idempotency",
+        sql: include_str!("../migrations/sqlite/0006_idempotency.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -68,6 +73,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 5,
         name: "outbox",
         sql: include_str!("../migrations/postgres/0005_outbox.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "idempotency",
+        sql: include_str!("../migrations/postgres/0006_idempotency.sql"),
     },
 ];
 

@@ -25,7 +25,9 @@ pub fn status_of(e: &AppError) -> StatusCode {
         | AppError::QueueInUse
         | AppError::ChannelTaken
         | AppError::AmbiguousToken(_)
-        | AppError::AlreadyRevoked(_) => StatusCode::CONFLICT,
+        | AppError::AlreadyRevoked(_)
+        | AppError::TicketResolved => StatusCode::CONFLICT,
+        AppError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::InvalidCredentials | AppError::InvalidCode | AppError::BadSignature => {
             StatusCode::UNAUTHORIZED
         }

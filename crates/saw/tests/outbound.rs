@@ -249,3 +249,91 @@ async fn transient_errors_are_retried_and_permanent_ones_fail_with_the_reason() 
         "a permanent failure is not retried"
     );
 }
+
+#[tokio::test]
+async fn agents_reply_through_the_api_once_per_idempotency_key() {
+    for db in saw_testkit::backends() {
+        let fake = Fake::default();
+        let server = setup(&db, &fake).await;
+        deliver(&server, &fixture("webhook-text-wire.json")).await;
+        wait_for(&db, |rows| rows.first().is_some_and(|r| r.0 == "sent")).await;
+        let token = stdout(&cli(&db, &["token", "create", "--name", "erp"]))
+            .trim()
+            .to_owned();
+        let api = server.api();
+        let tickets: Value = api
+            .get(server.url("/api/v1/tickets"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let ticket = tickets["items"][0]["id"].as_i64().unwrap();
+        let url = server.url(&format!("/api/v1/tickets/{ticket}/messages"));
+        let post = |body: Value, key: Option<&str>| {
+            let mut request = api.post(&url).bearer_auth(&token).json(&body);
+            if let Some(key) = key {
+                request = request.header("idempotency-key", key);
+            }
+            async move {
+                let response = request.send().await.unwrap();
+                let replayed = response
+                    .headers()
+                    .get("idempotent-replayed")
+                    .map(|v| v.to_str().unwrap().to_owned());
+                (
+                    response.status(),
+                    replayed,
+                    response.json::<Value>().await.unwrap(),
+                )
+            }
+        };
+        let (status, replayed, first) = post(
+            json!({"text": "Bom dia! Como posso ajudar?"}),
+            Some("pedido-1"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{}: {first}", db.name);
+        assert_eq!(replayed.as_deref(), Some("false"));
+        assert_eq!(first["status"], "queued");
+        assert_eq!(first["author"]["name"], "Administrador");
+        let (status, replayed, again) = post(
+            json!({"text": "Bom dia! Como posso ajudar?"}),
+            Some("pedido-1"),
+        )
+        .await;
+        assert_eq!(
+            (status, replayed.as_deref()),
+            (StatusCode::CREATED, Some("true"))
+        );
+        assert_eq!(
+            again["id"], first["id"],
+            "{}: the retry answers the first result",
+            db.name
+        );
+
+        let (status, _, note) = post(
+            json!({"text": "cliente VIP, atenção", "private": true}),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(note["private"], true);
+        let (status, _, error) = post(json!({"text": "   "}), None).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+
+        let rows = wait_for(&db, |rows| rows.len() == 3 && rows[1].0 == "sent").await;
+        assert_eq!(rows[2].0, "delivered", "the note is never sent");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let calls = fake.calls.lock().unwrap();
+        assert_eq!(
+            calls.len(),
+            2,
+            "{}: greeting and one reply; the note and the retry send nothing",
+            db.name
+        );
+        assert_eq!(calls[1].2["text"]["body"], "Bom dia! Como posso ajudar?");
+    }
+}

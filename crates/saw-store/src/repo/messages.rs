@@ -221,3 +221,60 @@ pub fn with_customer(
     rows.reverse();
     Ok(rows)
 }
+
+/// One message of the account.
+pub fn by_id(
+    c: &mut dyn Conn,
+    account: AccountId,
+    id: MessageId,
+) -> Result<MessageRow, StoreError> {
+    let sql = format!("{ROW_SELECT} WHERE m.account_id = $1 AND m.id = $2");
+    c.query_one(&sql, params![account, id], message_row)
+}
+
+/// A private note: kept with the conversation, never sent.
+pub fn insert_note(
+    c: &mut dyn Conn,
+    account: AccountId,
+    ticket: TicketId,
+    channel: ChannelId,
+    author: UserId,
+    body: &str,
+    now: DateTime<Utc>,
+) -> Result<MessageId, StoreError> {
+    c.insert_returning_id(
+        "INSERT INTO messages (account_id, ticket_id, channel_id, direction, kind, body, status, author_user_id,
+                               is_note, created_at, updated_at)
+         VALUES ($1, $2, $3, 'out', 'text', $4, 'delivered', $5, TRUE, $6, $6) RETURNING id",
+        params![account, ticket, channel, body, author, now],
+    )
+    .map(MessageId::new)
+}
+
+/// The message a user's earlier call with this idempotency key created, and its ticket.
+pub fn by_idempotency_key(
+    c: &mut dyn Conn,
+    user: UserId,
+    key: &str,
+) -> Result<Option<(TicketId, MessageId)>, StoreError> {
+    c.query_opt(
+        "SELECT ticket_id, message_id FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+        params![user, key],
+        |r| Ok((TicketId::new(r.i64(0)?), MessageId::new(r.i64(1)?))),
+    )
+}
+
+pub fn remember_idempotency_key(
+    c: &mut dyn Conn,
+    user: UserId,
+    key: &str,
+    ticket: TicketId,
+    message: MessageId,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    c.execute(
+        "INSERT INTO idempotency_keys (user_id, key, ticket_id, message_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+        params![user, key, ticket, message, now],
+    )
+    .map(drop)
+}

@@ -112,6 +112,20 @@ pub fn touch_last_message(
     .map(drop)
 }
 
+/// Records the first public reply of an agent (first response time is measured to it).
+pub fn mark_agent_reply(
+    c: &mut dyn Conn,
+    ticket: TicketId,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    c.execute(
+        "UPDATE tickets SET first_agent_reply_at = COALESCE(first_agent_reply_at, $2), last_message_at = $2,
+                updated_at = $2 WHERE id = $1",
+        params![ticket, at],
+    )
+    .map(drop)
+}
+
 /// A ticket as lists and the API show it, with the names of what it points at.
 #[derive(Debug, Clone)]
 pub struct TicketRow {

@@ -26,7 +26,10 @@ pub fn router() -> Router<AppState> {
         .route("/users", get(list_users).post(create_user))
         .route("/queues", get(list_queues))
         .route("/tickets", get(tickets::list))
-        .route("/tickets/{id}/messages", get(tickets::messages))
+        .route(
+            "/tickets/{id}/messages",
+            get(tickets::messages).post(tickets::post_message),
+        )
         .fallback(|| async { ApiError::not_found() })
 }
 

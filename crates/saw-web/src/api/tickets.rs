@@ -141,3 +141,41 @@ fn message_json(m: &MessageRow) -> Value {
         "created_at": m.created_at,
     })
 }
+
+#[derive(Debug, Deserialize)]
+pub struct NewMessage {
+    text: String,
+    #[serde(default)]
+    private: bool,
+}
+
+/// `POST /api/v1/tickets/{id}/messages`: send as the token's user (through the outbox), or
+/// store a private note; `Idempotency-Key` makes a retry answer the first result.
+pub async fn post_message(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+    super::ApiJson(body): super::ApiJson<NewMessage>,
+) -> Result<(StatusCode, [(&'static str, &'static str); 1], Json<Value>), ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let posted = saw_app::tickets::post_message(
+        &state.app,
+        &user,
+        TicketId::new(id),
+        &body.text,
+        body.private,
+        key,
+    )
+    .await?;
+    let replayed = if posted.replayed { "true" } else { "false" };
+    Ok((
+        StatusCode::CREATED,
+        [("idempotent-replayed", replayed)],
+        Json(message_json(&posted.message)),
+    ))
+}
