@@ -280,6 +280,18 @@ async fn api_tokens_authenticate_scripts_and_stop_when_revoked() {
     for db in saw_testkit::backends() {
         let server = Server::start(&db);
         let api = server.api();
+        let doc: Value = api
+            .get(server.url("/api/v1/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            doc["openapi"], "3.1.0",
+            "the OpenAPI document needs no token"
+        );
         let unauthenticated = api.get(server.url("/api/v1/me")).send().await.unwrap();
         assert_eq!(unauthenticated.status(), StatusCode::UNAUTHORIZED);
         let body: Value = unauthenticated.json().await.unwrap();

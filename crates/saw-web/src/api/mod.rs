@@ -30,7 +30,18 @@ pub fn router() -> Router<AppState> {
             "/tickets/{id}/messages",
             get(tickets::messages).post(tickets::post_message),
         )
+        .route("/openapi.json", get(openapi))
         .fallback(|| async { ApiError::not_found() })
+}
+
+const OPENAPI: &str = include_str!("openapi.json");
+
+/// The OpenAPI document of this API (no token needed to read it).
+async fn openapi() -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        OPENAPI,
+    )
 }
 
 /// A JSON body whose problems answer 400 with the API's error shape.
@@ -156,4 +167,42 @@ async fn list_queues(
             .collect()
     };
     Ok(Json(json!({ "queues": list })))
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every route registered above is in the OpenAPI document with its methods, so the
+    /// document stays complete as the API grows.
+    #[test]
+    fn the_openapi_document_names_every_route() {
+        let doc: serde_json::Value = serde_json::from_str(super::OPENAPI).unwrap();
+        let source = include_str!("mod.rs");
+        let mut checked = 0;
+        let body = &source[..source.find("mod tests").unwrap_or(source.len())];
+        for (i, _) in body.match_indices(".route(") {
+            let rest = body[i + 7..].trim_start();
+            let Some(rest) = rest.strip_prefix('"') else {
+                continue;
+            };
+            let path = &rest[..rest.find('"').unwrap()];
+            // The route's handlers: up to the next route (rustfmt may wrap them).
+            let end = [rest.find(".route("), rest.find(".fallback(")]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(rest.len());
+            let line = &rest[..end];
+            let methods = ["get", "post"]
+                .into_iter()
+                .filter(|m| line.contains(&format!("{m}(")));
+            for method in methods {
+                assert!(
+                    doc["paths"][path][method].is_object(),
+                    "{method} {path} is missing from openapi.json"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 8, "only {checked} routes found");
+    }
 }
