@@ -337,3 +337,30 @@ async fn agents_reply_through_the_api_once_per_idempotency_key() {
         assert_eq!(calls[1].2["text"]["body"], "Bom dia! Como posso ajudar?");
     }
 }
+
+/// Rows still queued when SAW stops are sent after the next start, once.
+#[tokio::test]
+async fn queued_rows_are_sent_after_a_restart() {
+    let db = saw_testkit::sqlite();
+    let fake = Fake::default();
+    for _ in 0..3 {
+        fake.script
+            .lock()
+            .unwrap()
+            .push_back((503, json!({"error": {"message": "unavailable", "code": 2}})));
+    }
+    let server = setup(&db, &fake).await;
+    deliver(&server, &fixture("webhook-text-wire.json")).await;
+    wait_for(&db, |rows| rows.first().is_some_and(|r| r.3 >= 1)).await;
+    server.kill_hard();
+    let before = fake.calls.lock().unwrap().len();
+    fake.script.lock().unwrap().clear();
+
+    let again = Server::start_with(&db, &[]);
+    let rows = wait_for(&db, |rows| rows.first().is_some_and(|r| r.0 == "sent")).await;
+    assert_eq!(rows.len(), 1);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let after = fake.calls.lock().unwrap().len();
+    assert_eq!(after, before + 1, "sent exactly once after the restart");
+    drop(again);
+}
