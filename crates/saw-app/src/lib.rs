@@ -17,6 +17,7 @@ pub mod queues;
 pub mod random;
 pub mod sandbox;
 pub mod secrets;
+pub mod telegram_poller;
 pub mod tickets;
 pub mod users;
 

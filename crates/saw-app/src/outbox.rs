@@ -36,17 +36,21 @@ pub fn backoff(attempts: i64) -> Duration {
     Duration::from_secs_f64(secs * jitter)
 }
 
-/// Starts the dispatcher in the background; abort the handle to stop it.
-pub fn spawn(app: App) -> Result<tokio::task::JoinHandle<()>, AppError> {
+/// The HTTP client for provider calls.
+pub fn http_client() -> Result<reqwest::Client, AppError> {
     // No redirects: a token must never follow a redirect to another host.
-    let http = reqwest::Client::builder()
+    reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .connect_timeout(Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("SAW/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| AppError::Secrets(format!("cannot set up the HTTP client: {e}")))?;
-    Ok(tokio::spawn(run(app, http)))
+        .map_err(|e| AppError::Secrets(format!("cannot set up the HTTP client: {e}")))
+}
+
+/// Starts the dispatcher in the background; abort the handle to stop it.
+pub fn spawn(app: App, http: reqwest::Client) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(run(app, http))
 }
 
 /// Runs until the process ends; errors are logged and the loop goes on.

@@ -90,12 +90,15 @@ pub async fn run(common: &CommonArgs, args: ServeArgs) -> Result<(), CliError> {
         ready_ms = started.elapsed().as_millis() as u64,
         "SAW is ready"
     );
-    let dispatcher = saw_app::outbox::spawn(app.clone())?;
+    let http = saw_app::outbox::http_client()?;
+    let dispatcher = saw_app::outbox::spawn(app.clone(), http.clone());
+    let poller = saw_app::telegram_poller::spawn(app.clone(), http);
     saw_web::serve(listener, state, shutdown_signal())
         .await
         .map_err(|e| CliError::config(format!("the server stopped: {e}")))?;
     // A send in flight is abandoned: its lease expires and it is sent after the next start.
     dispatcher.abort();
+    poller.abort();
     if let Err(error) = app.store.flush().await {
         tracing::warn!(%error, "could not flush the last writes");
     }
