@@ -9,6 +9,7 @@ pub mod account;
 pub mod auth;
 pub mod bootstrap;
 pub mod channels;
+pub mod connection_check;
 mod error;
 pub mod inbound;
 pub mod outbox;

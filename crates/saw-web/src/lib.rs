@@ -89,6 +89,19 @@ pub fn router(state: AppState) -> Router {
             post(pages::admin_queues::delete),
         )
         .route(
+            "/admin/channels",
+            get(pages::admin_channels::list).post(pages::admin_channels::create),
+        )
+        .route("/admin/channels/{id}", get(pages::admin_channels::show))
+        .route(
+            "/admin/channels/{id}/test",
+            post(pages::admin_channels::test),
+        )
+        .route(
+            "/admin/channels/{id}/remove",
+            post(pages::admin_channels::remove),
+        )
+        .route(
             "/admin/settings",
             get(pages::admin_settings::show).post(pages::admin_settings::save),
         )

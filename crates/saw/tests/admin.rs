@@ -115,6 +115,7 @@ async fn an_admin_creates_an_agent_who_is_refused_the_admin_pages() {
             "/admin/queues",
             "/admin/settings",
             "/admin/audit",
+            "/admin/channels",
         ] {
             let refused = agent.get(page).await;
             assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}: {page}", db.name);

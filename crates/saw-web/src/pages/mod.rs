@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin_audit;
+pub mod admin_channels;
 pub mod admin_queues;
 pub mod admin_settings;
 pub mod admin_users;
