@@ -188,13 +188,16 @@ fn store_message(
     }
     let at = now();
     let family = channel.kind.as_str();
+    // PostgreSQL refuses NUL in text; a customer's stray NUL must not block the webhook.
+    let name = message.contact_name.as_deref().map(without_nul);
+    let text = message.text.as_deref().map(without_nul);
     let contact = contacts::upsert_seen(
         c,
         &contacts::SeenContact {
             account_id: channel.account_id,
             family,
             external_id: external_customer_id(channel.kind, message),
-            name: message.contact_name.as_deref(),
+            name: name.as_deref(),
             phone: message.phone.as_deref(),
             provider_user_id: message.from_user_id.as_deref(),
         },
@@ -228,7 +231,7 @@ fn store_message(
             channel_id: channel.id,
             provider_id: &message.external_id,
             kind: message.kind,
-            body: message.text.as_deref(),
+            body: text.as_deref(),
             media_ref: message.media.as_ref().map(|m| m.provider_media_id.as_str()),
             media_type: message.media.as_ref().and_then(|m| m.mime_type.as_deref()),
             reply_to_provider_id: message.reply_to_external_id.as_deref(),
@@ -277,6 +280,10 @@ pub fn greeting(language: Language, name: Option<&str>, protocol: &str) -> Strin
             "Hello! We got your message and an agent will be with you shortly. Your protocol number is {protocol}."
         ),
     }
+}
+
+fn without_nul(text: &str) -> String {
+    text.replace('\0', "")
 }
 
 /// WhatsApp users who hide their number have only the business-scoped user id.

@@ -6,9 +6,10 @@
 //! mid-call leaves the lease to expire and the row is sent again (at-least-once, the
 //! provider's answer being lost with the process).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use chrono::Utc;
 use rand::Rng;
 use saw_channels::outbound::{self, SendOutcome};
 use saw_core::channel::ChannelConfig;
@@ -19,12 +20,17 @@ use saw_store::{StoreError, now};
 
 use crate::{App, AppError, channels};
 
-/// How long a leased row is reserved for one attempt.
-const LEASE: Duration = Duration::from_secs(60);
-/// Rows leased per round.
-const BATCH: i64 = 32;
-/// After this many attempts a transient failure becomes permanent.
-pub const MAX_ATTEMPTS: i64 = 8;
+/// The longest one provider call may take.
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// Rows leased per round; they are sent one after another.
+const BATCH: i64 = 8;
+/// A lease covers the whole round (every row at its longest call), so no other instance
+/// takes a row this one is still going to send.
+const LEASE: Duration = Duration::from_secs(30 * 8 + 30);
+/// After this many attempts (about 1 h 20 min of backoff) a transient failure is permanent.
+pub const MAX_ATTEMPTS: i64 = 24;
+/// The longest wait a provider's `retry_after` may impose.
+const MAX_WAIT: Duration = Duration::from_secs(3600);
 /// How often an idle dispatcher looks for work.
 const IDLE_POLL: Duration = Duration::from_millis(100);
 
@@ -40,7 +46,7 @@ pub fn backoff(attempts: i64) -> Duration {
 pub fn http_client() -> Result<reqwest::Client, AppError> {
     // No redirects: a token must never follow a redirect to another host.
     reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
+        .timeout(CALL_TIMEOUT)
         .connect_timeout(Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("SAW/", env!("CARGO_PKG_VERSION")))
@@ -48,15 +54,32 @@ pub fn http_client() -> Result<reqwest::Client, AppError> {
         .map_err(|e| AppError::Secrets(format!("cannot set up the HTTP client: {e}")))
 }
 
-/// Starts the dispatcher in the background; abort the handle to stop it.
-pub fn spawn(app: App, http: reqwest::Client) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(run(app, http))
+/// Asks a running dispatcher to stop between two sends.
+#[derive(Clone, Default)]
+pub struct Stop(Arc<AtomicBool>);
+
+impl Stop {
+    pub fn stop(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    fn requested(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
 }
 
-/// Runs until the process ends; errors are logged and the loop goes on.
-pub async fn run(app: App, http: reqwest::Client) {
-    loop {
-        match dispatch_once(&app, &http).await {
+/// Starts the dispatcher in the background. To stop it, call [`Stop::stop`] and await the
+/// handle: a send in flight finishes and is recorded first, so a restart does not send it
+/// again.
+pub fn spawn(app: App, http: reqwest::Client) -> (Stop, tokio::task::JoinHandle<()>) {
+    let stop = Stop::default();
+    (stop.clone(), tokio::spawn(run(app, http, stop)))
+}
+
+/// Runs until stopped; errors are logged and the loop goes on.
+pub async fn run(app: App, http: reqwest::Client, stop: Stop) {
+    while !stop.requested() {
+        match dispatch_once(&app, &http, &stop).await {
             Ok(0) => tokio::time::sleep(IDLE_POLL).await,
             Ok(_) => {}
             Err(error) => {
@@ -68,7 +91,12 @@ pub async fn run(app: App, http: reqwest::Client) {
 }
 
 /// One round: lease due rows and send them; answers how many were handled.
-pub async fn dispatch_once(app: &App, http: &reqwest::Client) -> Result<usize, AppError> {
+pub async fn dispatch_once(
+    app: &App,
+    http: &reqwest::Client,
+    stop: &Stop,
+) -> Result<usize, AppError> {
+    apply_crossed_statuses(app).await?;
     let at = now();
     let until = at + chrono::Duration::from_std(LEASE).unwrap_or_default();
     let leased = app
@@ -77,10 +105,35 @@ pub async fn dispatch_once(app: &App, http: &reqwest::Client) -> Result<usize, A
         .await?;
     let count = leased.len();
     for row in leased {
+        if stop.requested() {
+            // Not sent: the lease expires and the row goes in a later round.
+            break;
+        }
         let outcome = send(app, http, &row).await;
         record(app, &row, outcome).await?;
     }
     Ok(count)
+}
+
+/// Statuses that arrived while their message's send was being recorded (the two can miss
+/// each other on PostgreSQL) are applied here, on the next round.
+async fn apply_crossed_statuses(app: &App) -> Result<(), AppError> {
+    let waiting = app
+        .store
+        .read(|c| outbox::early_statuses_now_known(c, 100))
+        .await?;
+    if waiting.is_empty() {
+        return Ok(());
+    }
+    app.store
+        .write(move |c| {
+            for (channel, provider_id) in &waiting {
+                outbox::apply_early_statuses(c, *channel, provider_id)?;
+            }
+            Ok::<_, StoreError>(())
+        })
+        .await?;
+    Ok(())
 }
 
 /// Reads a provider's answer (status and body) into what to do next.
@@ -145,8 +198,7 @@ async fn send(app: &App, http: &reqwest::Client, row: &Leased) -> SendOutcome {
 }
 
 async fn record(app: &App, row: &Leased, outcome: SendOutcome) -> Result<(), AppError> {
-    let (id, channel, attempts) = (row.id, row.channel_id, row.attempts);
-    let sandbox_delivered = matches!(&outcome, SendOutcome::Sent { provider_id } if provider_id.starts_with("sandbox:"));
+    let (id, attempts) = (row.id, row.attempts);
     match &outcome {
         SendOutcome::Sent { .. } => tracing::debug!(message = %id, "sent"),
         SendOutcome::Retry { reason, .. } => {
@@ -156,43 +208,50 @@ async fn record(app: &App, row: &Leased, outcome: SendOutcome) -> Result<(), App
             tracing::warn!(message = %id, %reason, "send failed for good")
         }
     }
-    app.store
+    let row = row.clone();
+    let recorded = app
+        .store
         .write(move |c| {
             let at = now();
             match outcome {
                 SendOutcome::Sent { provider_id } => {
-                    outbox::mark_sent(c, id, channel, &provider_id, at)?;
-                    if sandbox_delivered {
+                    let recorded = outbox::mark_sent(c, &row, &provider_id, at)?;
+                    if recorded && provider_id.starts_with("sandbox:") {
                         messages::apply_status(
                             c,
-                            channel,
+                            row.channel_id,
                             &provider_id,
                             DeliveryStatus::Delivered,
                             None,
                             at,
                         )?;
                     }
+                    Ok::<_, StoreError>(recorded)
                 }
                 SendOutcome::Retry { reason, .. } if attempts + 1 >= MAX_ATTEMPTS => {
                     outbox::mark_failed(
                         c,
-                        id,
+                        &row,
                         &format!("{reason} (gave up after {MAX_ATTEMPTS} attempts)"),
                         at,
-                    )?;
+                    )
                 }
                 SendOutcome::Retry { reason, after } => {
                     let wait = after
                         .unwrap_or_else(|| backoff(attempts))
-                        .max(backoff(attempts) / 2);
-                    let next = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
-                    outbox::schedule_retry(c, id, next, &reason, at)?;
+                        .clamp(backoff(attempts) / 2, MAX_WAIT);
+                    let next = at
+                        + chrono::Duration::from_std(wait)
+                            .unwrap_or_else(|_| chrono::Duration::hours(1));
+                    outbox::schedule_retry(c, &row, next, &reason, at)
                 }
-                SendOutcome::Failed { reason } => outbox::mark_failed(c, id, &reason, at)?,
+                SendOutcome::Failed { reason } => outbox::mark_failed(c, &row, &reason, at),
             }
-            Ok::<_, StoreError>(())
         })
         .await?;
+    if !recorded {
+        tracing::warn!(message = %id, "the lease ran out before the result was written; another round owns the row");
+    }
     Ok(())
 }
 

@@ -234,7 +234,8 @@ async fn transient_errors_are_retried_and_permanent_ones_fail_with_the_reason() 
     let other = String::from_utf8(fixture("webhook-text-wire.json"))
         .unwrap()
         .replace("wamid.", "wamid.other.")
-        .replace("5521998765432", "5531991234567");
+        .replace("5521998765432", "5531991234567")
+        .replace("BR.5647382910564738", "BR.9999999999999999");
     deliver(&server, other.as_bytes()).await;
     let rows = wait_for(&db, |rows| rows.len() == 2 && rows[1].0 == "failed").await;
     let reason = rows[1].2.as_deref().unwrap();

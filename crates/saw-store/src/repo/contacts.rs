@@ -26,11 +26,22 @@ pub fn upsert_seen(
     s: &SeenContact<'_>,
     now: DateTime<Utc>,
 ) -> Result<ContactId, StoreError> {
-    let existing = c.query_opt(
+    let mut existing = c.query_opt(
         "SELECT id FROM contacts WHERE account_id = $1 AND family = $2 AND external_id = $3",
         params![s.account_id, s.family, s.external_id],
         |r| r.i64(0),
     )?;
+    // A WhatsApp user first seen by their business-scoped id (number hidden) may later come
+    // with their number: the same person, not a new contact.
+    if existing.is_none()
+        && let Some(user_id) = s.provider_user_id
+    {
+        existing = c.query_opt(
+            "SELECT id FROM contacts WHERE account_id = $1 AND family = $2 AND provider_user_id = $3",
+            params![s.account_id, s.family, user_id],
+            |r| r.i64(0),
+        )?;
+    }
     match existing {
         Some(id) => {
             c.execute(

@@ -56,6 +56,8 @@ pub struct Leased {
     /// The customer's id on the channel (`wa_id`, Telegram chat id).
     pub to: String,
     pub attempts: i64,
+    /// The lease this holder got; results are written only while it still holds it.
+    pub lease: DateTime<Utc>,
 }
 
 /// Leases up to `limit` due rows until `lease_until`: the oldest queued message of each
@@ -98,6 +100,7 @@ pub fn lease_due(
                     body: r.text(4)?,
                     to: r.text(5)?,
                     attempts: r.i64(6)?,
+                    lease: lease_until,
                 })
             },
         )?);
@@ -110,16 +113,29 @@ pub fn lease_due(
 /// that id before SAW knew it.
 pub fn mark_sent(
     c: &mut dyn Conn,
-    id: MessageId,
-    channel: ChannelId,
+    row: &Leased,
     provider_id: &str,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    c.execute(
+) -> Result<bool, StoreError> {
+    let changed = c.execute(
         "UPDATE messages SET status = 'sent', provider_id = $2, attempts = attempts + 1, claimed_until = NULL,
-                next_attempt_at = NULL, error = NULL, updated_at = $3 WHERE id = $1",
-        params![id, provider_id, now],
+                next_attempt_at = NULL, error = NULL, updated_at = $3
+         WHERE id = $1 AND status = 'queued' AND claimed_until = $4",
+        params![row.id, provider_id, now, row.lease],
     )?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    apply_early_statuses(c, row.channel_id, provider_id)?;
+    Ok(true)
+}
+
+/// Applies the statuses that arrived for `provider_id` before SAW recorded that id.
+pub fn apply_early_statuses(
+    c: &mut dyn Conn,
+    channel: ChannelId,
+    provider_id: &str,
+) -> Result<(), StoreError> {
     let early = c.query_all(
         "SELECT status, error, at FROM pending_statuses WHERE channel_id = $1 AND provider_id = $2 ORDER BY id",
         params![channel, provider_id],
@@ -139,35 +155,49 @@ pub fn mark_sent(
     .map(drop)
 }
 
+/// Waiting statuses whose message is now known (a status and the send's answer can cross:
+/// on PostgreSQL both transactions may miss each other), as (channel, provider id).
+pub fn early_statuses_now_known(
+    c: &mut dyn Conn,
+    limit: i64,
+) -> Result<Vec<(ChannelId, String)>, StoreError> {
+    c.query_all(
+        "SELECT DISTINCT p.channel_id, p.provider_id FROM pending_statuses p
+         JOIN messages m ON m.channel_id = p.channel_id AND m.provider_id = p.provider_id LIMIT $1",
+        params![limit],
+        |r| Ok((ChannelId::new(r.i64(0)?), r.text(1)?)),
+    )
+}
+
 /// A transient failure: try again at `next_attempt_at`.
 pub fn schedule_retry(
     c: &mut dyn Conn,
-    id: MessageId,
+    row: &Leased,
     next_attempt_at: DateTime<Utc>,
     error: &str,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    c.execute(
+) -> Result<bool, StoreError> {
+    let changed = c.execute(
         "UPDATE messages SET attempts = attempts + 1, next_attempt_at = $2, claimed_until = NULL, error = $3,
-                updated_at = $4 WHERE id = $1",
-        params![id, next_attempt_at, error, now],
-    )
-    .map(drop)
+                updated_at = $4 WHERE id = $1 AND status = 'queued' AND claimed_until = $5",
+        params![row.id, next_attempt_at, error, now, row.lease],
+    )?;
+    Ok(changed > 0)
 }
 
 /// A permanent failure: the row stays, `failed`, with the provider's reason for the agent.
 pub fn mark_failed(
     c: &mut dyn Conn,
-    id: MessageId,
+    row: &Leased,
     error: &str,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    c.execute(
+) -> Result<bool, StoreError> {
+    let changed = c.execute(
         "UPDATE messages SET status = 'failed', attempts = attempts + 1, claimed_until = NULL, error = $2,
-                updated_at = $3 WHERE id = $1",
-        params![id, error, now],
-    )
-    .map(drop)
+                updated_at = $3 WHERE id = $1 AND status = 'queued' AND claimed_until = $4",
+        params![row.id, error, now, row.lease],
+    )?;
+    Ok(changed > 0)
 }
 
 /// How many rows wait to be sent (the outbox depth).

@@ -27,7 +27,21 @@ struct SandboxPage {
     available: bool,
     customer: String,
     name: String,
+    /// `cliente=…&nome=…`, URL-encoded, to reload this conversation.
+    refresh_query: String,
     messages: Vec<Bubble>,
+}
+
+/// Who may play customers: supervisors and admins (the conversations cross every queue).
+fn refused(viewer: &Viewer) -> Option<Response> {
+    (!viewer.user.role.sees_all_queues()).then(|| PageError::forbidden(viewer.t).into_response())
+}
+
+fn query_of(customer: &str, name: &str) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .append_pair("cliente", customer)
+        .append_pair("nome", name)
+        .finish()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -88,6 +102,7 @@ async fn page(
             &SandboxPage {
                 chrome,
                 available,
+                refresh_query: query_of(&customer, &name),
                 customer,
                 name,
                 messages,
@@ -103,6 +118,9 @@ pub async fn show(
     viewer: Viewer,
     Query(who): Query<Who>,
 ) -> Response {
+    if let Some(refused) = refused(&viewer) {
+        return refused;
+    }
     let customer = who
         .cliente
         .filter(|c| !c.trim().is_empty())
@@ -115,17 +133,14 @@ pub async fn show(
 }
 
 pub async fn send(State(state): State<AppState>, viewer: Viewer, form: FormFields) -> Response {
+    if let Some(refused) = refused(&viewer) {
+        return refused;
+    }
     let (customer, name, text) = (form.get("cliente"), form.get("nome"), form.get("texto"));
     match saw_app::sandbox::customer_writes(&state.app, viewer.account.id, customer, name, text)
         .await
     {
-        Ok(_) => {
-            let query = form_urlencoded::Serializer::new(String::new())
-                .append_pair("cliente", customer)
-                .append_pair("nome", name)
-                .finish();
-            Redirect::to(&format!("/sandbox?{query}")).into_response()
-        }
+        Ok(_) => Redirect::to(&format!("/sandbox?{}", query_of(customer, name))).into_response(),
         Err(e) if !error::status_of(&e).is_server_error() => {
             let status = error::status_of(&e);
             page(

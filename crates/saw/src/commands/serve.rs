@@ -91,13 +91,21 @@ pub async fn run(common: &CommonArgs, args: ServeArgs) -> Result<(), CliError> {
         "SAW is ready"
     );
     let http = saw_app::outbox::http_client()?;
-    let dispatcher = saw_app::outbox::spawn(app.clone(), http.clone());
+    let (stop_dispatcher, dispatcher) = saw_app::outbox::spawn(app.clone(), http.clone());
     let poller = saw_app::telegram_poller::spawn(app.clone(), http);
     saw_web::serve(listener, state, shutdown_signal())
         .await
         .map_err(|e| CliError::config(format!("the server stopped: {e}")))?;
-    // A send in flight is abandoned: its lease expires and it is sent after the next start.
-    dispatcher.abort();
+    // A send in flight finishes and is recorded, so the next start does not send it again.
+    stop_dispatcher.stop();
+    if tokio::time::timeout(std::time::Duration::from_secs(40), dispatcher)
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "the dispatcher did not stop in time; an unrecorded send may be repeated after restart"
+        );
+    }
     poller.abort();
     if let Err(error) = app.store.flush().await {
         tracing::warn!(%error, "could not flush the last writes");
