@@ -553,3 +553,33 @@ async fn channels_are_routed_by_provider_key_and_kept_while_referenced() {
         );
     }
 }
+
+/// A WhatsApp customer first seen by their business-scoped user id (number hidden) who later
+/// comes with their number is the same contact.
+#[tokio::test]
+async fn a_contact_seen_by_user_id_keeps_its_identity_when_the_number_appears() {
+    use saw_store::repo::contacts::{SeenContact, upsert_seen};
+    for db in saw_testkit::backends() {
+        let store = open(&db).await;
+        let (account, _) = account_with_admin(&store).await;
+        let (first, second, other) = store
+            .write(move |c| {
+                let seen = |external_id, user_id| SeenContact {
+                    account_id: account,
+                    family: "whatsapp",
+                    external_id,
+                    name: Some("Maria"),
+                    phone: None,
+                    provider_user_id: user_id,
+                };
+                let first = upsert_seen(c, &seen("BR.123", Some("BR.123")), now())?;
+                let second = upsert_seen(c, &seen("5511987654321", Some("BR.123")), now())?;
+                let other = upsert_seen(c, &seen("5511900000000", None), now())?;
+                Ok::<_, StoreError>((first, second, other))
+            })
+            .await
+            .unwrap();
+        assert_eq!(first, second, "{}", db.name);
+        assert_ne!(first, other, "{}", db.name);
+    }
+}
