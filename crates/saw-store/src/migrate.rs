@@ -15,71 +15,33 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-pub const SQLITE: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "initial",
-        sql: include_str!("../migrations/sqlite/0001_initial.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "totp_replay_and_audit_target",
-        sql: include_str!("../migrations/sqlite/0002_totp_replay_and_audit_target.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "channel_provider_key",
-        sql: include_str!("../migrations/sqlite/0003_channel_provider_key.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "inbound",
-        sql: include_str!("../migrations/sqlite/0004_inbound.sql"),
-    },
-    Migration {
-        version: 5,
-        name: "outbox",
-        sql: include_str!("../migrations/sqlite/0005_outbox.sql"),
-    },
-    Migration {
-        version: 6,
-        name: "idempotency",
-        sql: include_str!("../migrations/sqlite/0006_idempotency.sql"),
-    },
-];
+/// Both backends have the same migrations, by version and name; each its own SQL file,
+/// `migrations/{backend}/{version:04}_{name}.sql`.
+macro_rules! migrations {
+    ($backend:literal: $(($version:literal, $file:literal, $name:literal)),* $(,)?) => {
+        &[$(Migration {
+            version: $version,
+            name: $name,
+            sql: include_str!(concat!("../migrations/", $backend, "/", $file, "_", $name, ".sql")),
+        }),*]
+    };
+}
 
-pub const POSTGRES: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "initial",
-        sql: include_str!("../migrations/postgres/0001_initial.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "totp_replay_and_audit_target",
-        sql: include_str!("../migrations/postgres/0002_totp_replay_and_audit_target.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "channel_provider_key",
-        sql: include_str!("../migrations/postgres/0003_channel_provider_key.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "inbound",
-        sql: include_str!("../migrations/postgres/0004_inbound.sql"),
-    },
-    Migration {
-        version: 5,
-        name: "outbox",
-        sql: include_str!("../migrations/postgres/0005_outbox.sql"),
-    },
-    Migration {
-        version: 6,
-        name: "idempotency",
-        sql: include_str!("../migrations/postgres/0006_idempotency.sql"),
-    },
-];
+macro_rules! every_migration {
+    ($backend:literal) => {
+        migrations!($backend:
+            (1, "0001", "initial"),
+            (2, "0002", "totp_replay_and_audit_target"),
+            (3, "0003", "channel_provider_key"),
+            (4, "0004", "inbound"),
+            (5, "0005", "outbox"),
+            (6, "0006", "idempotency"),
+        )
+    };
+}
+
+pub const SQLITE: &[Migration] = every_migration!("sqlite");
+pub const POSTGRES: &[Migration] = every_migration!("postgres");
 
 const CREATE_TABLE_SQLITE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL)";
