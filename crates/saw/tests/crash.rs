@@ -9,12 +9,9 @@ use common::*;
 use reqwest::StatusCode;
 use saw_store::Store;
 
-const NUMBER: &str = "112233445566778";
-const APP_SECRET: &str = "saw-fixtures-app-secret";
-
 fn body(i: usize) -> String {
     format!(
-        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"104952389402837","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"5511940028922","phone_number_id":"{NUMBER}"}},"contacts":[{{"profile":{{"name":"Cliente {c}"}},"wa_id":"55119{c:08}"}}],"messages":[{{"from":"55119{c:08}","id":"wamid.crash.{i}","timestamp":"1795518000","type":"text","text":{{"body":"mensagem {i}"}}}}]}}}}]}}]}}"#,
+        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"104952389402837","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"5511940028922","phone_number_id":"{FIXTURE_NUMBER}"}},"contacts":[{{"profile":{{"name":"Cliente {c}"}},"wa_id":"55119{c:08}"}}],"messages":[{{"from":"55119{c:08}","id":"wamid.crash.{i}","timestamp":"1795518000","type":"text","text":{{"body":"mensagem {i}"}}}}]}}}}]}}]}}"#,
         c = i % 50
     )
 }
@@ -23,29 +20,7 @@ fn body(i: usize) -> String {
 async fn a_sigkill_during_a_burst_loses_no_acknowledged_webhook() {
     let db = saw_testkit::sqlite();
     let server = Server::start(&db);
-    let out = cli(
-        &db,
-        &[
-            "channel",
-            "add",
-            "whatsapp",
-            "--name",
-            "Loja",
-            "--phone-number-id",
-            NUMBER,
-            "--waba-id",
-            "104952389402837",
-            "--access-token",
-            "EAAG-token",
-            "--app-secret",
-            APP_SECRET,
-            "--verify-token",
-            "v-token-123",
-            "--api-base",
-            NO_PROVIDER,
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    add_fixture_whatsapp(&db, "v-token-123", NO_PROVIDER);
 
     let url = server.url("/webhooks/whatsapp");
     let client = reqwest::Client::new();
@@ -58,7 +33,7 @@ async fn a_sigkill_during_a_burst_loses_no_acknowledged_webhook() {
                 let i = n * 16 + worker;
                 let body = body(i);
                 let signature =
-                    saw_channels::whatsapp::sign(APP_SECRET.as_bytes(), body.as_bytes());
+                    saw_channels::whatsapp::sign(FIXTURE_APP_SECRET.as_bytes(), body.as_bytes());
                 let sent = client
                     .post(&url)
                     .header("x-hub-signature-256", signature)

@@ -16,10 +16,6 @@ use common::*;
 use saw_store::Store;
 use serde_json::{Value, json};
 
-const NUMBER: &str = "112233445566778";
-const APP_SECRET: &str = "saw-fixtures-app-secret";
-const TOKEN: &str = "EAAG-token-de-teste";
-
 #[derive(Clone, Default)]
 struct Fake {
     /// (path, authorization, body) of every call.
@@ -76,7 +72,7 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 async fn deliver(server: &Server, body: &[u8]) {
-    let signature = saw_channels::whatsapp::sign(APP_SECRET.as_bytes(), body);
+    let signature = saw_channels::whatsapp::sign(FIXTURE_APP_SECRET.as_bytes(), body);
     let status = server
         .api()
         .post(server.url("/webhooks/whatsapp"))
@@ -121,29 +117,7 @@ async fn wait_for(
 async fn setup(db: &TestDb, fake: &Fake) -> Server {
     let base = start_fake(fake.clone()).await;
     let server = Server::start(db);
-    let out = cli(
-        db,
-        &[
-            "channel",
-            "add",
-            "whatsapp",
-            "--name",
-            "Loja",
-            "--phone-number-id",
-            NUMBER,
-            "--waba-id",
-            "104952389402837",
-            "--access-token",
-            TOKEN,
-            "--app-secret",
-            APP_SECRET,
-            "--verify-token",
-            "v-token-123",
-            "--api-base",
-            &base,
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    add_fixture_whatsapp(db, "v-token-123", &base);
     server
 }
 
@@ -160,8 +134,8 @@ async fn a_new_ticket_is_greeted_once_and_statuses_move_it_forward() {
             let calls = fake.calls.lock().unwrap();
             assert_eq!(calls.len(), 1, "{}: sent once", db.name);
             let (path, auth, body) = &calls[0];
-            assert_eq!(path, &format!("/v26.0/{NUMBER}/messages"));
-            assert_eq!(auth, &format!("Bearer {TOKEN}"));
+            assert_eq!(path, &format!("/v26.0/{FIXTURE_NUMBER}/messages"));
+            assert_eq!(auth, &format!("Bearer {FIXTURE_ACCESS_TOKEN}"));
             assert_eq!(
                 body["to"], "5521998765432",
                 "answered to the wa_id as received"

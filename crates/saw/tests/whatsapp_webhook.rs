@@ -8,8 +8,6 @@ use common::*;
 use reqwest::StatusCode;
 use saw_store::Store;
 
-const NUMBER: &str = "112233445566778";
-const APP_SECRET: &str = "saw-fixtures-app-secret";
 const VERIFY_TOKEN: &str = "token-de-verificacao-123";
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -25,29 +23,7 @@ fn signatures() -> serde_json::Value {
 }
 
 fn add_channel(db: &TestDb) {
-    let out = cli(
-        db,
-        &[
-            "channel",
-            "add",
-            "whatsapp",
-            "--name",
-            "WhatsApp Loja",
-            "--phone-number-id",
-            NUMBER,
-            "--waba-id",
-            "104952389402837",
-            "--access-token",
-            "EAAG-token-de-teste",
-            "--app-secret",
-            APP_SECRET,
-            "--verify-token",
-            VERIFY_TOKEN,
-            "--api-base",
-            NO_PROVIDER,
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    add_fixture_whatsapp(db, VERIFY_TOKEN, NO_PROVIDER);
 }
 
 async fn post(server: &Server, body: &[u8], signature: Option<&str>) -> StatusCode {
@@ -358,7 +334,7 @@ async fn every_fixture_is_accepted_and_foreign_or_broken_bodies_are_handled() {
     assert!(names.len() >= 20, "{names:?}");
     for name in &names {
         let body = fixture(name);
-        let signature = saw_channels::whatsapp::sign(APP_SECRET.as_bytes(), &body);
+        let signature = saw_channels::whatsapp::sign(FIXTURE_APP_SECRET.as_bytes(), &body);
         assert_eq!(
             post(&server, &body, Some(&signature)).await,
             StatusCode::OK,
@@ -374,9 +350,9 @@ async fn every_fixture_is_accepted_and_foreign_or_broken_bodies_are_handled() {
     // A validly signed payload for a number SAW does not serve: acknowledged, stored nowhere.
     let foreign = String::from_utf8(fixture("webhook-text.json"))
         .unwrap()
-        .replace(NUMBER, "999999999999999");
+        .replace(FIXTURE_NUMBER, "999999999999999");
     let foreign = foreign.replace("wamid.", "wamid.foreign.");
-    let signature = saw_channels::whatsapp::sign(APP_SECRET.as_bytes(), foreign.as_bytes());
+    let signature = saw_channels::whatsapp::sign(FIXTURE_APP_SECRET.as_bytes(), foreign.as_bytes());
     assert_eq!(
         post(&server, foreign.as_bytes(), Some(&signature)).await,
         StatusCode::OK
@@ -388,14 +364,14 @@ async fn every_fixture_is_accepted_and_foreign_or_broken_bodies_are_handled() {
     );
 
     let broken = b"{\"object\": \"whatsapp_business_account\", \"entry\": [";
-    let signature = saw_channels::whatsapp::sign(APP_SECRET.as_bytes(), broken);
+    let signature = saw_channels::whatsapp::sign(FIXTURE_APP_SECRET.as_bytes(), broken);
     assert_eq!(
         post(&server, broken, Some(&signature)).await,
         StatusCode::BAD_REQUEST
     );
 
     let huge = vec![b' '; 1024 * 1024 + 1];
-    let signature = saw_channels::whatsapp::sign(APP_SECRET.as_bytes(), &huge);
+    let signature = saw_channels::whatsapp::sign(FIXTURE_APP_SECRET.as_bytes(), &huge);
     assert_eq!(
         post(&server, &huge, Some(&signature)).await,
         StatusCode::PAYLOAD_TOO_LARGE

@@ -49,6 +49,38 @@ pub fn saw(db: &TestDb) -> Command {
     cmd
 }
 
+/// The fixtures' WhatsApp number and app secret (its signatures are made with it).
+pub const FIXTURE_NUMBER: &str = "112233445566778";
+pub const FIXTURE_APP_SECRET: &str = "saw-fixtures-app-secret";
+pub const FIXTURE_ACCESS_TOKEN: &str = "EAAG-token-de-teste";
+
+/// Connects the fixtures' WhatsApp number through the CLI, its API at `api_base`.
+pub fn add_fixture_whatsapp(db: &TestDb, verify_token: &str, api_base: &str) {
+    let out = cli(
+        db,
+        &[
+            "channel",
+            "add",
+            "whatsapp",
+            "--name",
+            "WhatsApp Loja",
+            "--phone-number-id",
+            FIXTURE_NUMBER,
+            "--waba-id",
+            "104952389402837",
+            "--access-token",
+            FIXTURE_ACCESS_TOKEN,
+            "--app-secret",
+            FIXTURE_APP_SECRET,
+            "--verify-token",
+            verify_token,
+            "--api-base",
+            api_base,
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
 /// Runs a CLI command against the test's database.
 pub fn cli(db: &TestDb, args: &[&str]) -> Output {
     saw(db)
