@@ -171,6 +171,15 @@ impl dyn Conn + '_ {
             .ok_or(StoreError::NotFound)
     }
 
+    /// For an `UPDATE`/`DELETE` of one row named by its key: [`StoreError::NotFound`] when
+    /// no row matched (it does not exist, or belongs to another account).
+    pub fn execute_one(&mut self, sql: &str, params: &[Value<'_>]) -> Result<(), StoreError> {
+        match self.execute(sql, params)? {
+            0 => Err(StoreError::NotFound),
+            _ => Ok(()),
+        }
+    }
+
     /// For `INSERT … RETURNING id`.
     pub fn insert_returning_id(
         &mut self,

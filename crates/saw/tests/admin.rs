@@ -177,8 +177,7 @@ async fn an_admin_creates_an_agent_who_is_refused_the_admin_pages() {
 async fn queues_are_managed_with_one_default() {
     for db in saw_testkit::backends() {
         let server = Server::start(&db);
-        let admin = server.browser();
-        admin.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let admin = server.admin_browser().await;
         let created = admin
             .submit(
                 "/admin/queues",
@@ -321,8 +320,7 @@ async fn api_tokens_authenticate_scripts_and_stop_when_revoked() {
         assert_eq!(me["role"], "admin");
 
         // The session cookie is no way into the API.
-        let browser = server.browser();
-        browser.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let browser = server.admin_browser().await;
         assert_eq!(
             browser.get("/api/v1/me").await.status,
             StatusCode::UNAUTHORIZED
@@ -461,8 +459,7 @@ fn totp_code(secret_base32: &str, ahead: u64) -> String {
 async fn two_factor_sign_in_with_app_codes_and_recovery_codes() {
     for db in saw_testkit::backends() {
         let server = Server::start(&db);
-        let browser = server.browser();
-        browser.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let browser = server.admin_browser().await;
         assert_eq!(
             browser
                 .submit("/account", "/account/2fa/start", &[])

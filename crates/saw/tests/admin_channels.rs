@@ -40,8 +40,7 @@ async fn an_admin_connects_and_tests_a_whatsapp_number() {
 
     let db = saw_testkit::sqlite();
     let server = Server::start(&db);
-    let admin = server.browser();
-    admin.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let admin = server.admin_browser().await;
     let list = admin.get("/admin/channels").await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(

@@ -12,8 +12,7 @@ use reqwest::StatusCode;
 async fn writing_oi_on_the_sandbox_opens_a_greeted_ticket() {
     for db in saw_testkit::backends() {
         let server = Server::start(&db);
-        let browser = server.browser();
-        browser.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let browser = server.admin_browser().await;
         let page = browser.get("/sandbox").await;
         assert_eq!(page.status, StatusCode::OK, "{}", db.name);
         assert!(

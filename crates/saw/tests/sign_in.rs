@@ -400,8 +400,7 @@ async fn wrong_second_factor_codes_are_limited_per_user_across_addresses() {
             ("SAW_TRUSTED_PROXIES", "127.0.0.1"),
         ],
     );
-    let browser = server.browser();
-    browser.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let browser = server.admin_browser().await;
     browser.submit("/account", "/account/2fa/start", &[]).await;
     let setup = browser.get("/account").await;
     let secret = between(&setup.body, "<code>", "</code>").unwrap();

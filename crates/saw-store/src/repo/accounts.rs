@@ -43,15 +43,10 @@ pub fn update_settings(
     id: AccountId,
     s: &AccountSettings,
 ) -> Result<(), StoreError> {
-    let changed = c.execute(
+    c.execute_one(
         "UPDATE accounts SET name = $2, time_zone = $3, language = $4 WHERE id = $1",
         params![id, &s.name, s.time_zone.name(), s.language.as_str()],
-    )?;
-    if changed == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
+    )
 }
 
 /// Serialises writes that check-then-change account-wide rules (the last admin, the one

@@ -101,15 +101,10 @@ pub fn by_provider_key(
 
 /// Deletes a channel; [`StoreError::Referenced`] while tickets or messages point at it.
 pub fn delete(c: &mut dyn Conn, account: AccountId, id: ChannelId) -> Result<(), StoreError> {
-    let changed = c.execute(
+    c.execute_one(
         "DELETE FROM channels WHERE account_id = $1 AND id = $2",
         params![account, id],
-    )?;
-    if changed == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
+    )
 }
 
 pub fn set_active(
@@ -119,15 +114,10 @@ pub fn set_active(
     active: bool,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let changed = c.execute(
+    c.execute_one(
         "UPDATE channels SET active = $3, updated_at = $4 WHERE account_id = $1 AND id = $2",
         params![account, id, active, now],
-    )?;
-    if changed == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
+    )
 }
 
 /// True while any ticket or message points at the channel (it cannot be deleted then).

@@ -64,15 +64,10 @@ pub fn update(
     name: &str,
     color: &str,
 ) -> Result<(), StoreError> {
-    let changed = c.execute(
+    c.execute_one(
         "UPDATE queues SET name = $3, name_key = $4, color = $5 WHERE account_id = $1 AND id = $2",
         params![account, id, name, &super::name_key(name), color],
-    )?;
-    if changed == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
+    )
 }
 
 /// Makes `id` the account's one default queue.
@@ -91,15 +86,10 @@ pub fn set_default(c: &mut dyn Conn, account: AccountId, id: QueueId) -> Result<
 
 /// Deletes a queue; [`StoreError::Referenced`] while tickets or history still point at it.
 pub fn delete(c: &mut dyn Conn, account: AccountId, id: QueueId) -> Result<(), StoreError> {
-    let changed = c.execute(
+    c.execute_one(
         "DELETE FROM queues WHERE account_id = $1 AND id = $2",
         params![account, id],
-    )?;
-    if changed == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
+    )
 }
 
 pub fn member_ids(c: &mut dyn Conn, queue: QueueId) -> Result<Vec<UserId>, StoreError> {

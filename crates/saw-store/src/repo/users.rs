@@ -128,15 +128,10 @@ pub fn update_profile(
     role: Role,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let changed = c.execute(
+    c.execute_one(
         "UPDATE users SET name = $3, email = $4, role = $5, updated_at = $6 WHERE account_id = $1 AND id = $2",
         params![account, id, name, email.as_str(), role.as_str(), now],
-    )?;
-    if changed == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
+    )
 }
 
 pub fn set_active(
@@ -146,15 +141,10 @@ pub fn set_active(
     active: bool,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let changed = c.execute(
+    c.execute_one(
         "UPDATE users SET active = $3, updated_at = $4 WHERE account_id = $1 AND id = $2",
         params![account, id, active, now],
-    )?;
-    if changed == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
+    )
 }
 
 pub fn set_password(
@@ -164,15 +154,10 @@ pub fn set_password(
     must_change: bool,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let changed = c.execute(
+    c.execute_one(
         "UPDATE users SET password_hash = $2, must_change_password = $3, updated_at = $4 WHERE id = $1",
         params![id, password_hash, must_change, now],
-    )?;
-    if changed == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
+    )
 }
 
 /// Stores the (encrypted) TOTP secret; `enabled` turns two-factor sign-in on or off.

@@ -201,6 +201,18 @@ impl Server {
         }
     }
 
+    /// A browser signed in as the admin the tests start with.
+    pub async fn admin_browser(&self) -> Browser {
+        let browser = self.browser();
+        let page = browser.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        assert_eq!(
+            page.location.as_deref(),
+            Some("/inbox"),
+            "the admin signs in"
+        );
+        browser
+    }
+
     /// A plain HTTP client for API calls.
     pub fn api(&self) -> reqwest::Client {
         reqwest::Client::builder()
