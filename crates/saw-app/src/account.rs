@@ -1,6 +1,7 @@
-//! The account settings page: company name, time zone, language.
+//! The account settings page: company name, time zone, language, and how conversations
+//! start (the greeting) and end (the reopening window).
 
-use saw_core::account::{Account, AccountSettings};
+use saw_core::account::{Account, AccountSettings, ConversationSettings};
 use saw_core::ids::AccountId;
 use saw_store::now;
 use saw_store::repo::{accounts, audit};
@@ -34,6 +35,32 @@ pub async fn update_settings(
     app.store
         .write(move |c| {
             accounts::update_settings(c, account, &settings)?;
+            audit::record(c, &entry, now())
+        })
+        .await?;
+    Ok(())
+}
+
+/// The greeting of new tickets and the reopening window.
+pub async fn update_conversations(
+    app: &App,
+    actor: &Actor,
+    account: AccountId,
+    settings: ConversationSettings,
+) -> Result<(), AppError> {
+    let mut entry = actor.audit(account, "account.conversations_changed", "conversations");
+    entry.detail = Some(format!(
+        "greeting {}, reopen within {} minutes",
+        if settings.greeting.is_some() {
+            "custom"
+        } else {
+            "built-in"
+        },
+        settings.reopen_grace_minutes
+    ));
+    app.store
+        .write(move |c| {
+            accounts::update_conversations(c, account, &settings)?;
             audit::record(c, &entry, now())
         })
         .await?;

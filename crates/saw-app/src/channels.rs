@@ -349,6 +349,18 @@ fn open(secrets: &SecretBox, stored: &StoredChannel) -> Result<ChannelConfig, Ap
     }
 }
 
+/// The account's active channels that stopped sending (expired token, blocked number, a
+/// flood of failures): their outboxes are held until fixed.
+pub async fn unhealthy(app: &App, account: AccountId) -> Result<Vec<Channel>, AppError> {
+    Ok(app
+        .store
+        .read(move |c| channels::unhealthy(c, account))
+        .await?
+        .into_iter()
+        .map(|s| s.channel)
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use saw_store::Store;
@@ -365,11 +377,12 @@ mod tests {
             .write(|c| accounts::create(c, "Loja", now()))
             .await
             .unwrap();
-        let app = App {
+        let app = App::new(
             store,
-            secrets: SecretBox::from_key([3; 32]),
-            policy: AuthPolicy::default(),
-        };
+            SecretBox::from_key([3; 32]),
+            AuthPolicy::default(),
+            &db.data_dir(),
+        );
         (app, account)
     }
 

@@ -1,12 +1,14 @@
 //! "Testar conexão": one harmless call to the provider with the channel's credentials, and
 //! what went wrong in words a person can act on. WhatsApp: read the phone number
-//! (`GET {base}/{version}/{phone_number_id}`); Telegram: `getMe`.
+//! (`GET {base}/{version}/{phone_number_id}`); Telegram: `getMe`. A check that works also
+//! marks an unhealthy channel healthy again, so its held messages go.
 
 use saw_channels::outbound;
 use saw_core::channel::ChannelConfig;
 use saw_core::ids::{AccountId, ChannelId};
 use serde_json::Value;
 
+use crate::events::Event;
 use crate::{App, AppError, channels, outbox};
 
 /// The answer of a connection check.
@@ -58,11 +60,26 @@ pub async fn check(app: &App, account: AccountId, id: ChannelId) -> Result<Check
     };
     let status = response.status().as_u16();
     let body: Value = response.json().await.unwrap_or_default();
-    Ok(if whatsapp {
+    let check = if whatsapp {
         whatsapp_check(status, &body)
     } else {
         telegram_check(status, &body)
-    })
+    };
+    if matches!(check, Check::Works(_)) {
+        // A working connection ends a hold on the channel's outbox at once.
+        let recovered = app
+            .store
+            .write(move |c| saw_store::repo::channels::mark_healthy(c, id))
+            .await?;
+        if recovered {
+            app.events.publish([Event::ChannelHealth {
+                account_id: account,
+                channel_id: id,
+                healthy: true,
+            }]);
+        }
+    }
+    Ok(check)
 }
 
 fn whatsapp_check(status: u16, body: &Value) -> Check {

@@ -36,6 +36,10 @@ pub enum AppError {
     #[error("the ticket is resolved; reopen it before writing to the customer")]
     TicketResolved,
     #[error(
+        "the customer's 24-hour window is closed: WhatsApp only accepts an approved template until the customer writes again"
+    )]
+    WindowClosed,
+    #[error(
         "this Idempotency-Key was used for another request; use a new key for each new message"
     )]
     IdempotencyKeyReused,
@@ -85,6 +89,7 @@ impl AppError {
             AppError::BadSignature => "bad_signature",
             AppError::Malformed(_) => "malformed",
             AppError::TicketResolved => "ticket_resolved",
+            AppError::WindowClosed => "window_closed",
             AppError::IdempotencyKeyReused => "idempotency_key_reused",
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::WrongCurrentPassword => "wrong_current_password",

@@ -11,20 +11,27 @@
 //! A Telegram webhook (`/webhooks/telegram/{channel}`) is checked against the bot's secret
 //! token and applied the same way.
 //!
-//! New tickets wait in the account's default queue (`pending`) and get a plain greeting
-//! with their protocol number, queued in the outbox in the same transaction, until the bot
-//! takes over that first step.
+//! A customer has at most one unresolved ticket per channel (a partial unique index holds
+//! it); a message after resolution reopens the last ticket within the account's reopening
+//! window, or opens a new one. New tickets wait in the account's default queue (`pending`)
+//! and get the account's greeting with their protocol number, queued in the outbox in the
+//! same transaction, until the bot takes over that first step. What changed is published
+//! on the event bus after the commit.
 
+use chrono::{DateTime, Utc};
 use saw_channels::inbound::{InboundEvent, InboundMessage, StatusUpdate};
 use saw_channels::{telegram, whatsapp};
-use saw_core::account::Language;
+use saw_core::account::{Account, Language};
 use saw_core::channel::{Channel, WhatsAppConfig};
-use saw_core::conversation::{ChannelKind, TicketStatus};
+use saw_core::conversation::{ChannelKind, MessageDirection, TicketStatus};
+use saw_core::ids::{ContactId, TicketId};
+use saw_core::phone;
 use saw_store::repo::messages::{self, NewInbound, StatusApplied};
 use saw_store::repo::{accounts, contacts, outbox, queues, tickets};
 use saw_store::{Conn, StoreError, now};
 use subtle::ConstantTimeEq;
 
+use crate::events::{self, Event};
 use crate::{App, AppError, channels};
 
 /// What one webhook changed, for the log line and the tests.
@@ -39,6 +46,8 @@ pub struct WebhookOutcome {
     pub ignored: usize,
     /// Phone number ids the payload named that SAW does not serve (acknowledged, dropped).
     pub unknown_numbers: Vec<String>,
+    /// What changed, to publish once the transaction committed.
+    pub events: Vec<Event>,
 }
 
 /// Answers the GET handshake: the challenge when `verify_token` is the one of a WhatsApp
@@ -105,17 +114,7 @@ pub async fn whatsapp_webhook(
     if routed.is_empty() {
         return Ok(outcome);
     }
-    let applied = app
-        .store
-        .write(move |c| {
-            let mut outcome = outcome;
-            for (channel, event) in &routed {
-                apply(c, channel, event, &mut outcome)?;
-            }
-            Ok::<_, StoreError>(outcome)
-        })
-        .await?;
-    Ok(applied)
+    commit(app, routed, outcome).await
 }
 
 /// Verifies, parses and stores one Telegram webhook update for channel `channel_id`.
@@ -137,16 +136,31 @@ pub async fn telegram_webhook(
         outcome.ignored += 1;
         return Ok(outcome);
     };
-    app.store
-        .write(move |c| {
-            apply(c, &channel, &event, &mut outcome)?;
-            Ok::<_, StoreError>(outcome)
-        })
-        .await
-        .map_err(AppError::from)
+    commit(app, vec![(channel, event)], outcome).await
 }
 
-pub(crate) fn apply(
+/// Applies events in ONE write transaction, then publishes what changed. Every inbound
+/// path (webhooks, Telegram polling, the sandbox) ends here.
+pub(crate) async fn commit(
+    app: &App,
+    routed: Vec<(Channel, InboundEvent)>,
+    outcome: WebhookOutcome,
+) -> Result<WebhookOutcome, AppError> {
+    let mut applied = app
+        .store
+        .write(move |c| {
+            let mut outcome = outcome;
+            for (channel, event) in &routed {
+                apply(c, channel, event, &mut outcome)?;
+            }
+            Ok::<_, StoreError>(outcome)
+        })
+        .await?;
+    app.events.publish(std::mem::take(&mut applied.events));
+    Ok(applied)
+}
+
+fn apply(
     c: &mut dyn Conn,
     channel: &Channel,
     event: &InboundEvent,
@@ -160,8 +174,16 @@ pub(crate) fn apply(
             ..
         } => {
             let emoji = emoji.as_deref().filter(|e| !e.is_empty());
-            if messages::set_reaction(c, channel.id, message_external_id, emoji, now())? {
+            if let Some((message, ticket)) =
+                messages::set_reaction(c, channel.id, message_external_id, emoji, now())?
+            {
                 outcome.reactions += 1;
+                outcome.events.push(Event::MessageStatus {
+                    account_id: channel.account_id,
+                    ticket_id: ticket,
+                    message_id: message,
+                    status: messages::status_of(c, message)?,
+                });
             } else {
                 outcome.ignored += 1;
             }
@@ -191,6 +213,7 @@ fn store_message(
     // PostgreSQL refuses NUL in text; a customer's stray NUL must not block the webhook.
     let name = message.contact_name.as_deref().map(without_nul);
     let text = message.text.as_deref().map(without_nul);
+    let phone = message.phone.as_deref().and_then(phone::canonical_e164);
     let contact = contacts::upsert_seen(
         c,
         &contacts::SeenContact {
@@ -198,32 +221,14 @@ fn store_message(
             family,
             external_id: external_customer_id(channel.kind, message),
             name: name.as_deref(),
-            phone: message.phone.as_deref(),
+            phone: phone.as_deref(),
             provider_user_id: message.from_user_id.as_deref(),
         },
         at,
     )?;
-    let (ticket, greet) = match tickets::open_for_contact(c, contact, channel.id)? {
-        Some(ticket) => (ticket, None),
-        None => {
-            let queue = queues::default_queue(c, channel.account_id)?.map(|q| q.id);
-            outcome.tickets_opened += 1;
-            let (ticket, protocol) = tickets::insert(
-                c,
-                &tickets::NewTicket {
-                    account_id: channel.account_id,
-                    contact_id: contact,
-                    channel_id: channel.id,
-                    queue_id: queue,
-                    status: TicketStatus::Pending,
-                },
-                at,
-            )?;
-            (ticket, Some(protocol))
-        }
-    };
+    let (ticket, greet) = ticket_for(c, channel, contact, at, outcome)?;
     let extras = extras_json(message);
-    messages::insert_inbound(
+    let message_id = messages::insert_inbound(
         c,
         &NewInbound {
             account_id: channel.account_id,
@@ -234,17 +239,26 @@ fn store_message(
             body: text.as_deref(),
             media_ref: message.media.as_ref().map(|m| m.provider_media_id.as_str()),
             media_type: message.media.as_ref().and_then(|m| m.mime_type.as_deref()),
+            media_filename: message.media.as_ref().and_then(|m| m.filename.as_deref()),
             reply_to_provider_id: message.reply_to_external_id.as_deref(),
             raw: extras.as_deref(),
             at: message.timestamp,
         },
         at,
     )?;
-    tickets::touch_last_message(c, ticket, at)?;
-    if let Some(protocol) = greet {
-        let language = accounts::by_id(c, channel.account_id)?.language;
-        let text = greeting(language, message.contact_name.as_deref(), &protocol);
-        outbox::enqueue_text(
+    tickets::touch_inbound(c, ticket, message.timestamp, at)?;
+    outcome.events.push(Event::MessageCreated {
+        account_id: channel.account_id,
+        ticket_id: ticket,
+        message_id,
+        direction: MessageDirection::Inbound,
+    });
+    if let Some((protocol, account)) = greet {
+        let text = match &account.conversations.greeting {
+            Some(custom) => fill_greeting(custom, message.contact_name.as_deref(), &protocol),
+            None => greeting(account.language, message.contact_name.as_deref(), &protocol),
+        };
+        let greeting_id = outbox::enqueue_text(
             c,
             &outbox::NewOutbound {
                 account_id: channel.account_id,
@@ -255,9 +269,52 @@ fn store_message(
             },
             at,
         )?;
+        outcome.events.push(Event::MessageCreated {
+            account_id: channel.account_id,
+            ticket_id: ticket,
+            message_id: greeting_id,
+            direction: MessageDirection::Outbound,
+        });
     }
     outcome.messages_stored += 1;
     Ok(())
+}
+
+/// The ticket a customer's message belongs to: their unresolved one on this channel, the
+/// last one reopened when it was resolved within the account's reopening window, or a new
+/// one waiting in the default queue (answered with its protocol, to greet the customer).
+fn ticket_for(
+    c: &mut dyn Conn,
+    channel: &Channel,
+    contact: ContactId,
+    at: DateTime<Utc>,
+    outcome: &mut WebhookOutcome,
+) -> Result<(TicketId, Option<(String, Account)>), StoreError> {
+    if let Some(ticket) = tickets::open_for_contact(c, contact, channel.id)? {
+        return Ok((ticket, None));
+    }
+    let account = accounts::by_id(c, channel.account_id)?;
+    let grace = chrono::Duration::minutes(account.conversations.reopen_grace_minutes);
+    if let Some(ticket) = tickets::resolved_since(c, contact, channel.id, at - grace)? {
+        tickets::reopen(c, channel.account_id, ticket, at)?;
+        outcome.events.push(events::ticket_changed(c, ticket)?);
+        return Ok((ticket, None));
+    }
+    let queue = queues::default_queue(c, channel.account_id)?.map(|q| q.id);
+    let (ticket, protocol) = tickets::insert(
+        c,
+        &tickets::NewTicket {
+            account_id: channel.account_id,
+            contact_id: contact,
+            channel_id: channel.id,
+            queue_id: queue,
+            status: TicketStatus::Pending,
+        },
+        at,
+    )?;
+    outcome.tickets_opened += 1;
+    outcome.events.push(events::ticket_changed(c, ticket)?);
+    Ok((ticket, Some((protocol, account))))
 }
 
 /// The plain greeting a new ticket gets (until the bot's menu takes over this first step):
@@ -280,6 +337,15 @@ pub fn greeting(language: Language, name: Option<&str>, protocol: &str) -> Strin
             "Hello! We got your message and an agent will be with you shortly. Your protocol number is {protocol}."
         ),
     }
+}
+
+/// An account's own greeting with `{{nome}}` (the customer's first name, or nothing) and
+/// `{{protocolo}}` filled in.
+pub fn fill_greeting(template: &str, name: Option<&str>, protocol: &str) -> String {
+    let first_name = name.and_then(|n| n.split_whitespace().next()).unwrap_or("");
+    template
+        .replace("{{nome}}", first_name)
+        .replace("{{protocolo}}", protocol)
 }
 
 fn without_nul(text: &str) -> String {
@@ -352,7 +418,15 @@ fn store_status(
         error.as_deref(),
         status.timestamp,
     )? {
-        StatusApplied::Updated => outcome.statuses_applied += 1,
+        StatusApplied::Updated { message, ticket } => {
+            outcome.statuses_applied += 1;
+            outcome.events.push(Event::MessageStatus {
+                account_id: channel.account_id,
+                ticket_id: ticket,
+                message_id: message,
+                status: status.status,
+            });
+        }
         StatusApplied::Stale => outcome.ignored += 1,
         StatusApplied::Kept => outcome.statuses_kept += 1,
     }

@@ -11,7 +11,9 @@ pub mod bootstrap;
 pub mod channels;
 pub mod connection_check;
 mod error;
+pub mod events;
 pub mod inbound;
+pub mod media;
 pub mod outbox;
 pub mod passwords;
 pub mod queues;
@@ -52,12 +54,33 @@ impl Default for AuthPolicy {
     }
 }
 
-/// What every service needs: the store, the secrets key, the sign-in policy.
+/// What every service needs: the store, the secrets key, the sign-in policy, the event bus
+/// and the media store.
 #[derive(Clone)]
 pub struct App {
     pub store: Store,
     pub secrets: secrets::SecretBox,
     pub policy: AuthPolicy,
+    pub events: events::EventBus,
+    pub media: media::MediaStore,
+}
+
+impl App {
+    /// The services over `store`, keeping media files under `data_dir/media`.
+    pub fn new(
+        store: Store,
+        secrets: secrets::SecretBox,
+        policy: AuthPolicy,
+        data_dir: &std::path::Path,
+    ) -> Self {
+        Self {
+            store,
+            secrets,
+            policy,
+            events: events::EventBus::default(),
+            media: media::MediaStore::new(data_dir.join("media")),
+        }
+    }
 }
 
 /// Who performs an action, for permissions and the audit log.

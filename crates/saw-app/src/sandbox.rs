@@ -9,11 +9,11 @@ use saw_core::conversation::{ChannelKind, MessageKind};
 use saw_core::ids::AccountId;
 use saw_core::user::user_name;
 use saw_core::validation::{ValidationError, message_text};
+use saw_store::now;
 use saw_store::repo::channels;
 use saw_store::repo::messages::{self, MessageRow};
-use saw_store::{StoreError, now};
 
-use crate::inbound::{WebhookOutcome, apply};
+use crate::inbound::{WebhookOutcome, commit};
 use crate::{App, AppError, random};
 
 /// The account's active sandbox channel, if it has one.
@@ -63,14 +63,7 @@ pub async fn customer_writes(
     message.contact_name = Some(name);
     message.text = Some(text);
     let event = InboundEvent::Message(message);
-    app.store
-        .write(move |c| {
-            let mut outcome = WebhookOutcome::default();
-            apply(c, &channel, &event, &mut outcome)?;
-            Ok::<_, StoreError>(outcome)
-        })
-        .await
-        .map_err(AppError::from)
+    commit(app, vec![(channel, event)], WebhookOutcome::default()).await
 }
 
 /// What the pretend customer's phone shows: the last messages both ways.

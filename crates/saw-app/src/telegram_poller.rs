@@ -16,11 +16,10 @@ use saw_channels::telegram;
 use saw_core::channel::{ChannelConfig, TelegramConfig, TelegramMode};
 use saw_core::conversation::ChannelKind;
 use saw_core::ids::ChannelId;
-use saw_store::StoreError;
 use saw_store::repo::channels as channel_rows;
 use serde_json::json;
 
-use crate::inbound::{WebhookOutcome, apply};
+use crate::inbound::{WebhookOutcome, commit};
 use crate::{App, AppError, channels};
 
 /// Seconds Telegram holds a `getUpdates` call open when there is nothing new.
@@ -140,11 +139,10 @@ async fn round(
         .await
         .map_err(|e| format!("reading the answer: {}", e.without_url()))?;
     if status != 200 {
-        return Err(match outbound::telegram::outcome(status, &bytes) {
-            outbound::SendOutcome::Failed { reason }
-            | outbound::SendOutcome::Retry { reason, .. } => reason,
-            outbound::SendOutcome::Sent { .. } => format!("HTTP {status}"),
-        });
+        let outcome = outbound::telegram::outcome(status, &bytes);
+        return Err(outcome
+            .reason()
+            .map_or_else(|| format!("HTTP {status}"), str::to_owned));
     }
     let updates = telegram::parse_get_updates(&bytes).map_err(|e| e.to_string())?;
     let Some(last) = updates.iter().map(|(update_id, _)| *update_id).max() else {
@@ -159,16 +157,12 @@ async fn round(
         .find(|s| s.channel.id == id)
         .ok_or("the channel is gone")?
         .channel;
-    let events: Vec<_> = updates.into_iter().filter_map(|(_, event)| event).collect();
-    let outcome = app
-        .store
-        .write(move |c| {
-            let mut outcome = WebhookOutcome::default();
-            for event in &events {
-                apply(c, &channel, event, &mut outcome)?;
-            }
-            Ok::<_, StoreError>(outcome)
-        })
+    let events: Vec<_> = updates
+        .into_iter()
+        .filter_map(|(_, event)| event)
+        .map(|event| (channel.clone(), event))
+        .collect();
+    let outcome = commit(app, events, WebhookOutcome::default())
         .await
         .map_err(|e| e.to_string())?;
     tracing::info!(channel = %id, stored = outcome.messages_stored, duplicates = outcome.duplicates, "Telegram updates");

@@ -1,7 +1,7 @@
 //! Tickets as people and scripts read them, scoped the same way everywhere: supervisors and
 //! admins see their whole account, agents their queues' tickets and those assigned to them.
 
-use saw_core::conversation::TicketStatus;
+use saw_core::conversation::{ChannelKind, MessageDirection, TicketStatus};
 use saw_core::ids::TicketId;
 use saw_core::user::User;
 use saw_core::validation::{ValidationError, message_text};
@@ -10,11 +10,12 @@ use saw_store::repo::messages::{self, MessageRow};
 use saw_store::repo::outbox;
 use saw_store::repo::tickets::{self, TicketRow, Visibility};
 
+use crate::events::{self, Event};
 use crate::{App, AppError};
 
 pub const MAX_PAGE: i64 = 500;
 
-fn visibility(user: &User) -> Visibility {
+pub(crate) fn visibility(user: &User) -> Visibility {
     if user.role.sees_all_queues() {
         Visibility::Account
     } else {
@@ -47,6 +48,15 @@ pub async fn page(
     Ok((rows, next))
 }
 
+/// Whether `user` may see the ticket now (a store error counts as no).
+pub async fn may_see(app: &App, user: &User, id: TicketId) -> bool {
+    let (account, visibility) = (user.account_id, visibility(user));
+    app.store
+        .read(move |c| tickets::visible(c, account, id, visibility))
+        .await
+        .is_ok()
+}
+
 /// A ticket's messages, oldest first; [`AppError::NotFound`] when `user` may not see it.
 pub async fn messages(
     app: &App,
@@ -71,7 +81,9 @@ pub struct Posted {
 }
 
 /// A reply written by `user` on a ticket they may see: queued in the outbox, or with
-/// `private` a note that is never sent. With an idempotency key, a repeated call answers the
+/// `private` a note that is never sent. A public reply takes a ticket still with the bot or
+/// pending (it becomes open and theirs); on WhatsApp it is refused once the customer's
+/// 24-hour window has closed. With an idempotency key, a repeated call answers the
 /// first result instead of sending again.
 pub async fn post_message(
     app: &App,
@@ -98,19 +110,29 @@ pub async fn post_message(
                 if ticket != id {
                     return Err(AppError::IdempotencyKeyReused);
                 }
-                return Ok(Posted {
-                    message: messages::by_id(c, account, message)?,
-                    replayed: true,
-                });
+                return Ok((
+                    Posted {
+                        message: messages::by_id(c, account, message)?,
+                        replayed: true,
+                    },
+                    Vec::new(),
+                ));
             }
             let ticket = tickets::visible(c, account, id, visibility)?;
             if ticket.status == TicketStatus::Resolved {
                 return Err(AppError::TicketResolved);
             }
             let at = now();
+            let mut changes = Vec::new();
             let message = if private {
                 messages::insert_note(c, account, id, ticket.channel_id, author, &text, at)?
             } else {
+                if ticket.channel_kind == ChannelKind::WhatsApp.as_str() {
+                    let last = tickets::last_inbound_at(c, id)?;
+                    if !window_open(last, at) {
+                        return Err(AppError::WindowClosed);
+                    }
+                }
                 let new = outbox::NewOutbound {
                     account_id: account,
                     ticket_id: id,
@@ -120,15 +142,44 @@ pub async fn post_message(
                 };
                 let message = outbox::enqueue_text(c, &new, at)?;
                 tickets::mark_agent_reply(c, id, at)?;
+                if tickets::take_on_reply(c, account, id, author, at)? {
+                    changes.push(events::ticket_changed(c, id)?);
+                }
                 message
             };
+            changes.push(Event::MessageCreated {
+                account_id: account,
+                ticket_id: id,
+                message_id: message,
+                direction: MessageDirection::Outbound,
+            });
             if let Some(key) = &idempotency_key {
                 messages::remember_idempotency_key(c, author, key, id, message, at)?;
             }
-            Ok(Posted {
-                message: messages::by_id(c, account, message)?,
-                replayed: false,
-            })
+            Ok((
+                Posted {
+                    message: messages::by_id(c, account, message)?,
+                    replayed: false,
+                },
+                changes,
+            ))
         })
         .await
+        .map(|(posted, changes)| {
+            app.events.publish(changes);
+            posted
+        })
+}
+
+/// WhatsApp's customer-service window: free-form messages only within 24 hours of the
+/// customer's last message (protocols.md A10).
+pub const SERVICE_WINDOW: chrono::Duration = chrono::Duration::hours(24);
+
+/// Whether a free-form message may still go at `at`, the customer having last written at
+/// `last_inbound`.
+pub fn window_open(
+    last_inbound: Option<chrono::DateTime<chrono::Utc>>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    last_inbound.is_some_and(|last| at - last < SERVICE_WINDOW)
 }

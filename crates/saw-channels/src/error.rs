@@ -5,7 +5,8 @@
 //! are errors: an unknown or odd message *body* becomes an `Unsupported` message instead,
 //! so a new WhatsApp feature never makes SAW refuse a whole webhook.
 
-/// Why a provider's body could not be turned into [`crate::InboundEvent`]s.
+/// Why a provider's body could not be turned into [`crate::InboundEvent`]s, or an answer
+/// to a call into the value asked for (a media id, a file path, …).
 #[derive(Debug, thiserror::Error)]
 pub enum ParseError {
     /// Not JSON at all, or truncated.
@@ -17,8 +18,9 @@ pub enum ParseError {
     /// A field is present but unusable.
     #[error("{path}: {reason}")]
     Invalid { path: String, reason: String },
-    /// Telegram answered `{"ok": false, …}` instead of a result (e.g. 409 while a webhook is set).
-    #[error("Telegram refused the request ({code:?}): {description}")]
+    /// The provider answered with an error instead of a result: Telegram's
+    /// `{"ok": false, …}` (e.g. 409 while a webhook is set) or a Graph API error envelope.
+    #[error("the provider refused the request ({code:?}): {description}")]
     Api {
         code: Option<i64>,
         description: String,

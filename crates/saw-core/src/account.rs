@@ -13,6 +13,55 @@ pub struct Account {
     pub name: String,
     pub time_zone: TimeZone,
     pub language: Language,
+    pub conversations: ConversationSettings,
+}
+
+/// How conversations start and end: the greeting of a new ticket and the reopening window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationSettings {
+    /// The greeting a new ticket gets; `None` for the built-in text in the account's language.
+    pub greeting: Option<String>,
+    /// A customer's message this long after their ticket was resolved reopens it; later
+    /// messages open a new ticket.
+    pub reopen_grace_minutes: i64,
+}
+
+/// The reopening window of a fresh account: two hours.
+pub const DEFAULT_REOPEN_GRACE_MINUTES: i64 = 120;
+/// One week: longer would merge unrelated conversations.
+pub const REOPEN_GRACE_MAX_MINUTES: i64 = 7 * 24 * 60;
+
+impl Default for ConversationSettings {
+    fn default() -> Self {
+        Self {
+            greeting: None,
+            reopen_grace_minutes: DEFAULT_REOPEN_GRACE_MINUTES,
+        }
+    }
+}
+
+impl ConversationSettings {
+    /// A blank greeting means the built-in one; minutes are a whole number within a week.
+    pub fn parse(greeting: &str, reopen_grace_minutes: &str) -> Result<Self, ValidationError> {
+        let greeting = greeting.trim();
+        let greeting = if greeting.is_empty() {
+            None
+        } else {
+            Some(crate::validation::message_text(greeting)?)
+        };
+        let reopen_grace_minutes = reopen_grace_minutes
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|m| (0..=REOPEN_GRACE_MAX_MINUTES).contains(m))
+            .ok_or(ValidationError::InvalidReopenGrace {
+                max: REOPEN_GRACE_MAX_MINUTES,
+            })?;
+        Ok(Self {
+            greeting,
+            reopen_grace_minutes,
+        })
+    }
 }
 
 /// The language of the UI and of the bot's default texts.
@@ -113,5 +162,21 @@ mod tests {
         let ok = AccountSettings::parse(" Loja da Ana ", "America/Manaus", "EN").unwrap();
         assert_eq!(ok.name, "Loja da Ana");
         assert_eq!(ok.language, Language::En);
+    }
+
+    #[test]
+    fn conversation_settings_bound_the_reopening_window() {
+        let ok = ConversationSettings::parse("  ", "0").unwrap();
+        assert_eq!(ok.greeting, None);
+        assert_eq!(ok.reopen_grace_minutes, 0);
+        let ok = ConversationSettings::parse(" Oi! Já te atendemos. ", " 90 ").unwrap();
+        assert_eq!(ok.greeting.as_deref(), Some("Oi! Já te atendemos."));
+        for bad in ["-1", "10081", "2h", ""] {
+            assert_eq!(
+                ConversationSettings::parse("", bad),
+                Err(ValidationError::InvalidReopenGrace { max: 10080 }),
+                "{bad}"
+            );
+        }
     }
 }

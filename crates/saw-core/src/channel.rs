@@ -46,8 +46,19 @@ pub struct Channel {
     pub provider_key: Option<String>,
     /// A deactivated channel keeps its tickets and messages but neither receives nor sends.
     pub active: bool,
+    /// Why the channel stopped sending (expired token, blocked number, a flood of
+    /// failures), and since when; `None` while healthy.
+    pub health: Option<ChannelHealth>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// An unhealthy channel: its outbox is held until an admin fixes the cause (or a periodic
+/// probe send succeeds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelHealth {
+    pub reason: String,
+    pub since: DateTime<Utc>,
 }
 
 /// A trimmed, non-empty channel name ("WhatsApp Loja", "Bot de vendas").
@@ -220,6 +231,9 @@ impl TelegramMode {
 pub struct WhatsAppSettings {
     pub waba_id: String,
     pub api_base: String,
+    /// Sends per second; `None` for Meta's default of 80 per number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_per_second: Option<u32>,
 }
 
 /// The sealed half of a WhatsApp channel (`channels.credentials`).
@@ -238,6 +252,9 @@ pub struct WhatsAppSecrets {
 pub struct TelegramSettings {
     pub mode: TelegramMode,
     pub api_base: String,
+    /// Sends per second; `None` for Telegram's limit of 30 per bot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_per_second: Option<u32>,
 }
 
 /// The sealed half of a Telegram channel.
@@ -292,6 +309,7 @@ impl ChannelConfig {
             settings: WhatsAppSettings {
                 waba_id: self::waba_id(waba_id)?,
                 api_base: self::api_base(api_base.unwrap_or(WHATSAPP_API_BASE))?,
+                max_per_second: None,
             },
             secrets: WhatsAppSecrets {
                 access_token: Secret::parse("access token", access_token)?,
@@ -312,12 +330,24 @@ impl ChannelConfig {
             settings: TelegramSettings {
                 mode,
                 api_base: self::api_base(api_base.unwrap_or(TELEGRAM_API_BASE))?,
+                max_per_second: None,
             },
             secrets: TelegramSecrets {
                 bot_token: self::bot_token(bot_token)?,
                 webhook_secret: Secret::parse("webhook secret", webhook_secret)?,
             },
         }))
+    }
+
+    /// How many messages per second the channel may send: the configured rate, else the
+    /// provider's default (WhatsApp 80 per number, Telegram 30 per bot); `None` for the
+    /// sandbox, which has no provider to protect.
+    pub fn max_per_second(&self) -> Option<u32> {
+        match self {
+            ChannelConfig::WhatsApp(wa) => Some(wa.settings.max_per_second.unwrap_or(80)),
+            ChannelConfig::Telegram(tg) => Some(tg.settings.max_per_second.unwrap_or(30)),
+            ChannelConfig::Sandbox => None,
+        }
     }
 
     pub fn kind(&self) -> ChannelKind {

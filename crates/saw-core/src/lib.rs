@@ -8,6 +8,8 @@ pub mod account;
 pub mod channel;
 pub mod conversation;
 pub mod ids;
+pub mod outbound;
+pub mod phone;
 pub mod queue;
 pub mod user;
 pub mod validation;

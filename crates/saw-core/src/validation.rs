@@ -38,6 +38,18 @@ pub enum ValidationError {
     UnknownTelegramMode(String),
     #[error("the message must not be empty (at most {max} characters)")]
     InvalidMessageText { max: usize },
+    #[error("the menu needs at least one option")]
+    EmptyMenu,
+    #[error(
+        "option {position} needs an id: not empty, no spaces at either end, at most 200 characters"
+    )]
+    InvalidMenuOptionId { position: usize },
+    #[error("two options have the id '{0}': each option needs its own")]
+    DuplicateMenuOptionId(String),
+    #[error("option {position} needs a title")]
+    EmptyMenuOptionTitle { position: usize },
+    #[error("the reopening window must be a whole number of minutes from 0 to {max}")]
+    InvalidReopenGrace { max: i64 },
 }
 
 impl ValidationError {
@@ -59,6 +71,11 @@ impl ValidationError {
             Self::InvalidSecret(_) => "invalid_secret",
             Self::UnknownTelegramMode(_) => "unknown_telegram_mode",
             Self::InvalidMessageText { .. } => "invalid_message_text",
+            Self::EmptyMenu => "empty_menu",
+            Self::InvalidMenuOptionId { .. } => "invalid_menu_option_id",
+            Self::DuplicateMenuOptionId(_) => "duplicate_menu_option_id",
+            Self::EmptyMenuOptionTitle { .. } => "empty_menu_option_title",
+            Self::InvalidReopenGrace { .. } => "invalid_reopen_grace",
         }
     }
 }

@@ -36,6 +36,7 @@ macro_rules! every_migration {
             (4, "0004", "inbound"),
             (5, "0005", "outbox"),
             (6, "0006", "idempotency"),
+            (7, "0007", "conversations"),
         )
     };
 }

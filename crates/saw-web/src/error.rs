@@ -26,7 +26,8 @@ pub fn status_of(e: &AppError) -> StatusCode {
         | AppError::ChannelTaken
         | AppError::AmbiguousToken(_)
         | AppError::AlreadyRevoked(_)
-        | AppError::TicketResolved => StatusCode::CONFLICT,
+        | AppError::TicketResolved
+        | AppError::WindowClosed => StatusCode::CONFLICT,
         AppError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::InvalidCredentials | AppError::InvalidCode | AppError::BadSignature => {
             StatusCode::UNAUTHORIZED
@@ -76,6 +77,16 @@ fn validation_message(t: Tr, v: &ValidationError) -> String {
         | ValidationError::InvalidMessageText { max } => {
             t.fmt(&format!("error.{}", v.code()), &[("max", max)])
         }
+        ValidationError::InvalidMenuOptionId { position }
+        | ValidationError::EmptyMenuOptionTitle { position } => {
+            t.fmt(&format!("error.{}", v.code()), &[("position", position)])
+        }
+        ValidationError::DuplicateMenuOptionId(id) => {
+            t.fmt(&format!("error.{}", v.code()), &[("value", id)])
+        }
+        ValidationError::InvalidReopenGrace { max } => {
+            t.fmt(&format!("error.{}", v.code()), &[("max", max)])
+        }
         ValidationError::PasswordTooShort { min } => {
             t.fmt("error.password_too_short", &[("min", min)])
         }
@@ -92,7 +103,8 @@ fn validation_message(t: Tr, v: &ValidationError) -> String {
         | ValidationError::EmptyName
         | ValidationError::InvalidColor
         | ValidationError::InvalidBotToken
-        | ValidationError::InvalidApiBase => t.get(&format!("error.{}", v.code())).to_owned(),
+        | ValidationError::InvalidApiBase
+        | ValidationError::EmptyMenu => t.get(&format!("error.{}", v.code())).to_owned(),
     }
 }
 

@@ -28,6 +28,8 @@ pub struct Viewer {
     pub session: AuthSession,
     pub client: Client,
     pub t: Tr,
+    /// For admins: the channels that stopped sending, and why (the layout's banner).
+    pub unhealthy_channels: Vec<saw_core::channel::Channel>,
 }
 
 pub fn request_client(parts: &Parts, state: &AppState) -> Client {
@@ -64,7 +66,15 @@ impl FromRequestParts<AppState> for Viewer {
         let account = saw_app::account::get(&state.app, session.user.account_id)
             .await
             .map_err(|e| PageError::from_app(Tr::new(Default::default()), e).into_response())?;
+        let unhealthy_channels = if session.user.role.is_admin() {
+            saw_app::channels::unhealthy(&state.app, account.id)
+                .await
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         Ok(Viewer {
+            unhealthy_channels,
             user: session.user.clone(),
             t: Tr::new(account.language),
             account,

@@ -13,6 +13,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod i18n;
+pub mod media;
 pub mod pages;
 pub mod session;
 mod state;
@@ -41,6 +42,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/logout", post(pages::login::logout))
         .route("/inbox", get(pages::inbox::show))
+        .route(
+            "/tickets/{ticket}/messages/{message}/media",
+            get(media::for_viewer),
+        )
         .route(
             "/sandbox",
             get(pages::sandbox::show).post(pages::sandbox::send),
@@ -104,6 +109,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/admin/settings",
             get(pages::admin_settings::show).post(pages::admin_settings::save),
+        )
+        .route(
+            "/admin/settings/conversations",
+            post(pages::admin_settings::save_conversations),
         )
         .route("/admin/audit", get(pages::admin_audit::show))
         .fallback(pages::not_found)

@@ -116,9 +116,5 @@ pub async fn open_app(
         ),
     }
     tracing::debug!(database = %url.redacted(), "database open");
-    Ok(App {
-        store,
-        secrets,
-        policy,
-    })
+    Ok(App::new(store, secrets, policy, &common.data_dir))
 }

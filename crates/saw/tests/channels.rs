@@ -63,11 +63,7 @@ async fn app(db: &TestDb) -> (App, AccountId) {
     let store = Store::open(&db.url).await.expect("open the store");
     let (secrets, _) =
         saw_app::secrets::SecretBox::load(None, &db.data_dir()).expect("the data dir's key");
-    let app = App {
-        store,
-        secrets,
-        policy: AuthPolicy::default(),
-    };
+    let app = App::new(store, secrets, AuthPolicy::default(), &db.data_dir());
     let account = saw_app::account::current(&app).await.unwrap().id;
     (app, account)
 }

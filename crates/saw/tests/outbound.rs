@@ -57,6 +57,12 @@ async fn start_fake(fake: Fake) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let app = axum::Router::new()
+        .route(
+            "/{version}/{number}",
+            axum::routing::get(|| async {
+                Json(json!({"verified_name": "Padaria Estrela", "display_phone_number": "+55 11 4002-8922"}))
+            }),
+        )
         .fallback(axum::routing::post(graph))
         .with_state(fake);
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -230,7 +236,15 @@ async fn agents_reply_through_the_api_once_per_idempotency_key() {
     for db in saw_testkit::backends() {
         let fake = Fake::default();
         let server = setup(&db, &fake).await;
-        deliver(&server, &fixture("webhook-text-wire.json")).await;
+        // The customer writes now: their 24-hour window is open.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let fresh = String::from_utf8(fixture("webhook-text-wire.json"))
+            .unwrap()
+            .replace("1795519300", &now.to_string());
+        deliver(&server, fresh.as_bytes()).await;
         wait_for(&db, |rows| rows.first().is_some_and(|r| r.0 == "sent")).await;
         let token = stdout(&cli(&db, &["token", "create", "--name", "erp"]))
             .trim()
@@ -338,4 +352,72 @@ async fn queued_rows_are_sent_after_a_restart() {
     let after = fake.calls.lock().unwrap().len();
     assert_eq!(after, before + 1, "sent exactly once after the restart");
     drop(again);
+}
+
+fn fixture_json(name: &str) -> Value {
+    serde_json::from_slice(&fixture(name)).unwrap()
+}
+
+#[tokio::test]
+async fn a_throughput_limit_is_retried_then_sent() {
+    let db = saw_testkit::sqlite();
+    let fake = Fake::default();
+    fake.script
+        .lock()
+        .unwrap()
+        .push_back((429, fixture_json("error-130429.json")));
+    let server = setup(&db, &fake).await;
+    deliver(&server, &fixture("webhook-text-wire.json")).await;
+    let rows = wait_for(&db, |rows| rows.first().is_some_and(|r| r.0 == "sent")).await;
+    assert_eq!(rows[0].3, 2, "one refused attempt, one accepted");
+    assert_eq!(fake.calls.lock().unwrap().len(), 2);
+    drop(server);
+}
+
+#[tokio::test]
+async fn an_expired_token_holds_the_channel_until_the_connection_works_again() {
+    for db in saw_testkit::backends() {
+        let fake = Fake::default();
+        fake.script
+            .lock()
+            .unwrap()
+            .push_back((401, fixture_json("error-190.json")));
+        let server = setup(&db, &fake).await;
+        deliver(&server, &fixture("webhook-text-wire.json")).await;
+        for _ in 0..200 {
+            if !fake.calls.lock().unwrap().is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // The greeting is held, not failed, and not retried while the channel is down.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(fake.calls.lock().unwrap().len(), 1, "{}", db.name);
+        let rows = outbound(&db).await;
+        assert_eq!(rows[0].0, "queued", "{}: {rows:?}", db.name);
+        assert_eq!(rows[0].3, 0, "{}: no attempt burnt", db.name);
+
+        // Admins see why, on every page.
+        let admin = server.admin_browser().await;
+        let inbox = admin.get("/inbox").await;
+        assert!(
+            inbox.body.contains("parou de enviar") && inbox.body.contains("190"),
+            "{}: {}",
+            db.name,
+            inbox.body
+        );
+        let store = Store::open(&db.url).await.unwrap();
+        let channel = store
+            .read(|c| c.scalar_i64("SELECT id FROM channels WHERE kind = 'whatsapp'", &[]))
+            .await
+            .unwrap();
+        let path = format!("/admin/channels/{channel}");
+        let tested = admin.submit(&path, &format!("{path}/test"), &[]).await;
+        assert!(tested.body.contains("Padaria Estrela"), "{}", tested.body);
+
+        // A working connection releases the held message.
+        let rows = wait_for(&db, |rows| rows.first().is_some_and(|r| r.0 == "sent")).await;
+        assert_eq!(rows[0].3, 1, "{}", db.name);
+        assert!(!admin.get("/inbox").await.body.contains("parou de enviar"));
+    }
 }

@@ -21,11 +21,7 @@ fn fixture(name: &str) -> Vec<u8> {
 async fn telegram_channel(db: &TestDb) -> (i64, String) {
     let store = Store::open(&db.url).await.unwrap();
     let (secrets, _) = saw_app::secrets::SecretBox::load(None, &db.data_dir()).unwrap();
-    let app = App {
-        store,
-        secrets,
-        policy: AuthPolicy::default(),
-    };
+    let app = App::new(store, secrets, AuthPolicy::default(), &db.data_dir());
     let account = saw_app::account::current(&app).await.unwrap();
     let listed = saw_app::channels::list(&app, account.id).await.unwrap();
     let channel = listed

@@ -1,4 +1,4 @@
-//! Telegram Bot API, inbound side.
+//! Telegram Bot API, inbound side (sending is [`crate::outbound::telegram`]).
 //!
 //! Reading order: [`secret`] (is a webhook POST from Telegram), then [`update`] (one
 //! `Update`, or a `getUpdates` answer, to events), which hands messages to `message`.

@@ -1,4 +1,5 @@
-//! WhatsApp Cloud API (Meta Graph API), inbound side.
+//! WhatsApp Cloud API (Meta Graph API), inbound side (sending is
+//! [`crate::outbound::whatsapp`]).
 //!
 //! Reading order: [`signature`] (is the POST from Meta; the GET handshake), then
 //! [`webhook`] (the envelope: entries, changes, routing by `phone_number_id`), which hands

@@ -1,11 +1,11 @@
 use chrono::{DateTime, Utc};
-use saw_core::account::{Account, AccountSettings, Language, TimeZone};
+use saw_core::account::{Account, AccountSettings, ConversationSettings, Language, TimeZone};
 use saw_core::ids::AccountId;
 
 use crate::conn::{Conn, Dialect, Row};
 use crate::{StoreError, params};
 
-const COLUMNS: &str = "id, name, time_zone, language";
+const COLUMNS: &str = "id, name, time_zone, language, greeting, reopen_grace_minutes";
 
 fn from_row(r: &dyn Row) -> Result<Account, StoreError> {
     let zone = r.text(2)?;
@@ -15,6 +15,10 @@ fn from_row(r: &dyn Row) -> Result<Account, StoreError> {
         name: r.text(1)?,
         time_zone: TimeZone::parse(&zone).map_err(|_| super::corrupt("time zone", &zone))?,
         language: Language::parse(&language).map_err(|_| super::corrupt("language", &language))?,
+        conversations: ConversationSettings {
+            greeting: r.opt_text(4)?,
+            reopen_grace_minutes: r.i64(5)?,
+        },
     })
 }
 
@@ -46,6 +50,17 @@ pub fn update_settings(
     c.execute_one(
         "UPDATE accounts SET name = $2, time_zone = $3, language = $4 WHERE id = $1",
         params![id, &s.name, s.time_zone.name(), s.language.as_str()],
+    )
+}
+
+pub fn update_conversations(
+    c: &mut dyn Conn,
+    id: AccountId,
+    s: &ConversationSettings,
+) -> Result<(), StoreError> {
+    c.execute_one(
+        "UPDATE accounts SET greeting = $2, reopen_grace_minutes = $3 WHERE id = $1",
+        params![id, s.greeting.as_deref(), s.reopen_grace_minutes],
     )
 }
 

@@ -2,14 +2,15 @@
 //! store never sees a secret in the clear), and the provider key a webhook is routed by.
 
 use chrono::{DateTime, Utc};
-use saw_core::channel::Channel;
+use saw_core::channel::{Channel, ChannelHealth};
 use saw_core::conversation::ChannelKind;
 use saw_core::ids::{AccountId, ChannelId};
 
 use crate::conn::{Conn, Dialect, Row};
 use crate::{StoreError, params};
 
-const COLUMNS: &str = "id, account_id, kind, name, provider_key, active, created_at, updated_at, settings, credentials";
+const COLUMNS: &str = "id, account_id, kind, name, provider_key, active, created_at, updated_at, settings, credentials,
+    health_error, health_since";
 
 pub struct NewChannel<'a> {
     pub account_id: AccountId,
@@ -41,6 +42,10 @@ fn from_row(r: &dyn Row) -> Result<StoredChannel, StoreError> {
             name: r.text(3)?,
             provider_key: r.opt_text(4)?,
             active: r.bool(5)?,
+            health: r
+                .opt_text(10)?
+                .zip(r.opt_time(11)?)
+                .map(|(reason, since)| ChannelHealth { reason, since }),
             created_at: r.time(6)?,
             updated_at: r.time(7)?,
         },
@@ -144,4 +149,72 @@ pub fn lock(c: &mut dyn Conn, account: AccountId, id: ChannelId) -> Result<(), S
             &mut |_| Ok(()),
         ),
     }
+}
+
+/// How long an unhealthy channel waits before one probe send is let through.
+pub const HEALTH_PROBE_EVERY: chrono::Duration = chrono::Duration::minutes(5);
+
+/// Marks the channel unhealthy (keeping the first `since`); its outbox is held until
+/// [`mark_healthy`] or the next probe. Answers whether it was healthy before.
+pub fn mark_unhealthy(
+    c: &mut dyn Conn,
+    id: ChannelId,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let was_healthy = c
+        .query_opt(
+            "SELECT health_error FROM channels WHERE id = $1",
+            params![id],
+            |r| r.opt_text(0),
+        )?
+        .flatten()
+        .is_none();
+    c.execute(
+        "UPDATE channels SET health_error = $2, health_since = COALESCE(health_since, $3),
+                health_retry_at = $4 WHERE id = $1",
+        params![id, reason, now, now + HEALTH_PROBE_EVERY],
+    )?;
+    Ok(was_healthy)
+}
+
+/// Clears the channel's health error and failure count; answers whether it was unhealthy.
+/// Writes nothing when there is nothing to clear (it runs after every successful send).
+pub fn mark_healthy(c: &mut dyn Conn, id: ChannelId) -> Result<bool, StoreError> {
+    let state = c.query_opt(
+        "SELECT health_error IS NOT NULL, consecutive_failures FROM channels WHERE id = $1",
+        params![id],
+        |r| Ok((r.bool(0)?, r.i64(1)?)),
+    )?;
+    let Some((unhealthy, failures)) = state else {
+        return Ok(false);
+    };
+    if unhealthy || failures != 0 {
+        c.execute(
+            "UPDATE channels SET health_error = NULL, health_since = NULL, health_retry_at = NULL,
+                    consecutive_failures = 0 WHERE id = $1",
+            params![id],
+        )?;
+    }
+    Ok(unhealthy)
+}
+
+/// Counts one more failed send in a row; answers the new count.
+pub fn count_failure(c: &mut dyn Conn, id: ChannelId) -> Result<i64, StoreError> {
+    c.execute(
+        "UPDATE channels SET consecutive_failures = consecutive_failures + 1 WHERE id = $1",
+        params![id],
+    )?;
+    c.scalar_i64(
+        "SELECT consecutive_failures FROM channels WHERE id = $1",
+        params![id],
+    )
+}
+
+/// The unhealthy channels of an account (for the admins' banner).
+pub fn unhealthy(c: &mut dyn Conn, account: AccountId) -> Result<Vec<StoredChannel>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM channels WHERE account_id = $1 AND health_error IS NOT NULL AND active = TRUE ORDER BY id"
+    );
+    c.query_all(&sql, params![account], from_row)
 }

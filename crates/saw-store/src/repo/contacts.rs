@@ -14,7 +14,8 @@ pub struct SeenContact<'a> {
     /// The provider's id of the customer, never "corrected".
     pub external_id: &'a str,
     pub name: Option<&'a str>,
-    /// E.164 with `+`, when the provider's id is a phone number.
+    /// Canonical E.164 (`saw_core::phone::canonical_e164`), when the provider's id is a
+    /// phone number.
     pub phone: Option<&'a str>,
     pub provider_user_id: Option<&'a str>,
 }
@@ -41,6 +42,23 @@ pub fn upsert_seen(
             params![s.account_id, s.family, user_id],
             |r| r.i64(0),
         )?;
+    }
+    // The same phone written another way (a Brazilian mobile's old 8-digit `wa_id`): the
+    // same person. Replies go to the id the provider uses now.
+    if existing.is_none()
+        && let Some(phone) = s.phone
+    {
+        existing = c.query_opt(
+            "SELECT id FROM contacts WHERE account_id = $1 AND family = $2 AND phone = $3 ORDER BY id LIMIT 1",
+            params![s.account_id, s.family, phone],
+            |r| r.i64(0),
+        )?;
+        if let Some(id) = existing {
+            c.execute(
+                "UPDATE contacts SET external_id = $2 WHERE id = $1",
+                params![id, s.external_id],
+            )?;
+        }
     }
     match existing {
         Some(id) => {

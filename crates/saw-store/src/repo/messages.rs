@@ -26,6 +26,7 @@ pub struct NewInbound<'a> {
     pub body: Option<&'a str>,
     pub media_ref: Option<&'a str>,
     pub media_type: Option<&'a str>,
+    pub media_filename: Option<&'a str>,
     pub reply_to_provider_id: Option<&'a str>,
     /// The provider's JSON: kept for unsupported kinds only, and structured extras
     /// (location, contact cards, the chosen option).
@@ -48,8 +49,10 @@ pub fn insert_inbound(
     };
     c.insert_returning_id(
         "INSERT INTO messages (account_id, ticket_id, channel_id, direction, kind, body, media_ref, media_type,
-                               provider_id, status, reply_to_id, raw, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+                               provider_id, status, reply_to_id, raw, created_at, updated_at, media_filename,
+                               media_state)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                 CASE WHEN CAST($7 AS TEXT) IS NULL THEN NULL ELSE 'pending' END) RETURNING id",
         params![
             m.account_id,
             m.ticket_id,
@@ -64,32 +67,53 @@ pub fn insert_inbound(
             reply_to,
             m.raw,
             m.at,
-            now
+            now,
+            m.media_filename
         ],
     )
     .map(MessageId::new)
 }
 
-/// Sets (or with `None` removes) the customer's reaction on a message; answers whether the
-/// message is known.
+/// Sets (or with `None` removes) the customer's reaction on a message; answers the message
+/// and its ticket when the message is known.
 pub fn set_reaction(
     c: &mut dyn Conn,
     channel: ChannelId,
     provider_id: &str,
     emoji: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    let changed = c.execute(
-        "UPDATE messages SET reaction = $3, updated_at = $4 WHERE channel_id = $1 AND provider_id = $2",
-        params![channel, provider_id, emoji, now],
+) -> Result<Option<(MessageId, TicketId)>, StoreError> {
+    let found = c.query_opt(
+        "SELECT id, ticket_id FROM messages WHERE channel_id = $1 AND provider_id = $2",
+        params![channel, provider_id],
+        |r| Ok((MessageId::new(r.i64(0)?), TicketId::new(r.i64(1)?))),
     )?;
-    Ok(changed > 0)
+    if let Some((id, _)) = found {
+        c.execute(
+            "UPDATE messages SET reaction = $2, updated_at = $3 WHERE id = $1",
+            params![id, emoji, now],
+        )?;
+    }
+    Ok(found)
+}
+
+/// A message's delivery status.
+pub fn status_of(c: &mut dyn Conn, id: MessageId) -> Result<DeliveryStatus, StoreError> {
+    let status = c.query_one(
+        "SELECT status FROM messages WHERE id = $1",
+        params![id],
+        |r| r.text(0),
+    )?;
+    DeliveryStatus::parse(&status).ok_or_else(|| super::corrupt("message status", &status))
 }
 
 /// What became of a delivery status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusApplied {
-    Updated,
+    Updated {
+        message: MessageId,
+        ticket: TicketId,
+    },
     /// The message already had this or a later status: a status never moves backwards.
     Stale,
     /// No such message yet: kept in `pending_statuses` until it appears.
@@ -105,11 +129,11 @@ pub fn apply_status(
     at: DateTime<Utc>,
 ) -> Result<StatusApplied, StoreError> {
     let current = c.query_opt(
-        "SELECT id, status FROM messages WHERE channel_id = $1 AND provider_id = $2",
+        "SELECT id, status, ticket_id FROM messages WHERE channel_id = $1 AND provider_id = $2",
         params![channel, provider_id],
-        |r| Ok((r.i64(0)?, r.text(1)?)),
+        |r| Ok((r.i64(0)?, r.text(1)?, r.i64(2)?)),
     )?;
-    let Some((id, current)) = current else {
+    let Some((id, current, ticket)) = current else {
         c.execute(
             "INSERT INTO pending_statuses (channel_id, provider_id, status, error, at) VALUES ($1, $2, $3, $4, $5)",
             params![channel, provider_id, status.as_str(), error, at],
@@ -125,7 +149,10 @@ pub fn apply_status(
         "UPDATE messages SET status = $2, error = COALESCE($3, error), updated_at = $4 WHERE id = $1",
         params![id, status.as_str(), error, at],
     )?;
-    Ok(StatusApplied::Updated)
+    Ok(StatusApplied::Updated {
+        message: MessageId::new(id),
+        ticket: TicketId::new(ticket),
+    })
 }
 
 /// How many statuses wait for their message (for tests and health pages).
@@ -140,6 +167,7 @@ pub fn pending_status_count(c: &mut dyn Conn, channel: ChannelId) -> Result<i64,
 #[derive(Debug, Clone)]
 pub struct MessageRow {
     pub id: MessageId,
+    pub ticket_id: TicketId,
     pub direction: MessageDirection,
     pub kind: MessageKind,
     pub body: Option<String>,
@@ -154,11 +182,24 @@ pub struct MessageRow {
     pub reaction: Option<String>,
     pub raw: Option<String>,
     pub created_at: DateTime<Utc>,
+    pub media: Option<MediaInfo>,
+}
+
+/// Where a message's file stands.
+#[derive(Debug, Clone)]
+pub struct MediaInfo {
+    /// `pending`, `ready` or `unavailable`.
+    pub state: String,
+    pub size: Option<i64>,
+    pub filename: Option<String>,
+    /// Why it is unavailable (or why the last fetch failed).
+    pub error: Option<String>,
 }
 
 const ROW_SELECT: &str =
     "SELECT m.id, m.direction, m.kind, m.body, m.media_ref, m.media_type, m.provider_id, m.status,
-        m.error, u.id, u.name, m.is_note, m.reply_to_id, m.reaction, m.raw, m.created_at
+        m.error, u.id, u.name, m.is_note, m.reply_to_id, m.reaction, m.raw, m.created_at,
+        m.ticket_id, m.media_state, m.media_size, m.media_filename, m.media_error
     FROM messages m LEFT JOIN users u ON u.id = m.author_user_id";
 
 fn message_row(r: &dyn crate::Row) -> Result<MessageRow, StoreError> {
@@ -184,6 +225,16 @@ fn message_row(r: &dyn crate::Row) -> Result<MessageRow, StoreError> {
         reaction: r.opt_text(13)?,
         raw: r.opt_text(14)?,
         created_at: r.time(15)?,
+        ticket_id: TicketId::new(r.i64(16)?),
+        media: match r.opt_text(17)? {
+            Some(state) => Some(MediaInfo {
+                state,
+                size: r.opt_i64(18)?,
+                filename: r.opt_text(19)?,
+                error: r.opt_text(20)?,
+            }),
+            None => None,
+        },
     })
 }
 

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod audit;
 pub mod channels;
 pub mod contacts;
+pub mod media;
 pub mod messages;
 pub mod outbox;
 pub mod queues;

@@ -78,6 +78,8 @@ pub fn lease_due(
             WHERE m.direction = 'out' AND m.status = 'queued' AND m.is_note = FALSE
               AND (m.next_attempt_at IS NULL OR m.next_attempt_at <= $1)
               AND (m.claimed_until IS NULL OR m.claimed_until <= $1)
+              AND NOT EXISTS (SELECT 1 FROM channels ch WHERE ch.id = m.channel_id
+                              AND ch.health_error IS NOT NULL AND ch.health_retry_at > $1)
               AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.ticket_id = m.ticket_id AND o.direction = 'out'
                               AND o.status = 'queued' AND o.is_note = FALSE AND o.id < m.id)
             ORDER BY m.id LIMIT $3 {lock})
@@ -181,6 +183,17 @@ pub fn schedule_retry(
         "UPDATE messages SET attempts = attempts + 1, next_attempt_at = $2, claimed_until = NULL, error = $3,
                 updated_at = $4 WHERE id = $1 AND status = 'queued' AND claimed_until = $5",
         params![row.id, next_attempt_at, error, now, row.lease],
+    )?;
+    Ok(changed > 0)
+}
+
+/// Puts a leased row back without counting an attempt, to go at `until` (a pace to keep)
+/// or when its channel is healthy again.
+pub fn defer(c: &mut dyn Conn, row: &Leased, until: DateTime<Utc>) -> Result<bool, StoreError> {
+    let changed = c.execute(
+        "UPDATE messages SET next_attempt_at = $2, claimed_until = NULL
+         WHERE id = $1 AND status = 'queued' AND claimed_until = $3",
+        params![row.id, until, row.lease],
     )?;
     Ok(changed > 0)
 }

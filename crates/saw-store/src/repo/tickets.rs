@@ -22,6 +22,130 @@ pub fn open_for_contact(
     )
 }
 
+/// The contact's last ticket on this channel if it was resolved at or after `since` (a
+/// message within the reopening window continues it).
+pub fn resolved_since(
+    c: &mut dyn Conn,
+    contact: ContactId,
+    channel: ChannelId,
+    since: DateTime<Utc>,
+) -> Result<Option<TicketId>, StoreError> {
+    c.query_opt(
+        "SELECT id FROM tickets WHERE contact_id = $1 AND channel_id = $2 AND status = 'resolved'
+           AND resolved_at >= $3 ORDER BY id DESC LIMIT 1",
+        params![contact, channel, since],
+        |r| Ok(TicketId::new(r.i64(0)?)),
+    )
+}
+
+/// Where a reopened ticket goes: back to its agent while they are active, else pending in
+/// its queue.
+pub fn reopen(
+    c: &mut dyn Conn,
+    account: AccountId,
+    ticket: TicketId,
+    now: DateTime<Utc>,
+) -> Result<TicketStatus, StoreError> {
+    let (assignee_active, queue) = c.query_one(
+        "SELECT COALESCE(u.active, FALSE), t.queue_id FROM tickets t LEFT JOIN users u ON u.id = t.assignee_id
+         WHERE t.id = $1",
+        params![ticket],
+        |r| Ok((r.bool(0)?, r.opt_i64(1)?)),
+    )?;
+    let status = if assignee_active {
+        TicketStatus::Open
+    } else {
+        TicketStatus::Pending
+    };
+    c.execute(
+        "UPDATE tickets SET status = $2, resolved_at = NULL, updated_at = $3,
+                assignee_id = CASE WHEN CAST($2 AS TEXT) = 'open' THEN assignee_id ELSE NULL END,
+                queued_at = CASE WHEN CAST($2 AS TEXT) = 'pending' THEN $3 ELSE queued_at END
+         WHERE id = $1",
+        params![ticket, status.as_str(), now],
+    )?;
+    let queue = queue.map(QueueId::new);
+    record_event(
+        c,
+        account,
+        ticket,
+        TicketEventKind::Reopened,
+        now,
+        None,
+        None,
+        queue,
+    )?;
+    if status == TicketStatus::Pending {
+        record_event(
+            c,
+            account,
+            ticket,
+            TicketEventKind::Queued,
+            now,
+            None,
+            None,
+            queue,
+        )?;
+    }
+    Ok(status)
+}
+
+/// A user's public reply to a ticket still with the bot or waiting in a queue takes it: it
+/// becomes open and theirs. Answers whether it changed hands.
+pub fn take_on_reply(
+    c: &mut dyn Conn,
+    account: AccountId,
+    ticket: TicketId,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = c.execute(
+        "UPDATE tickets SET status = 'open', assignee_id = $2, accepted_at = COALESCE(accepted_at, $3),
+                updated_at = $3 WHERE id = $1 AND status IN ('bot', 'pending')",
+        params![ticket, user, now],
+    )?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    record_event(
+        c,
+        account,
+        ticket,
+        TicketEventKind::Accepted,
+        now,
+        Some(user),
+        None,
+        None,
+    )?;
+    Ok(true)
+}
+
+/// Where a ticket stands, for the events that announce a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TicketState {
+    pub account_id: AccountId,
+    pub status: TicketStatus,
+    pub queue_id: Option<QueueId>,
+    pub assignee_id: Option<UserId>,
+}
+
+pub fn state(c: &mut dyn Conn, ticket: TicketId) -> Result<TicketState, StoreError> {
+    c.query_one(
+        "SELECT account_id, status, queue_id, assignee_id FROM tickets WHERE id = $1",
+        params![ticket],
+        |r| {
+            let status = r.text(1)?;
+            Ok(TicketState {
+                account_id: AccountId::new(r.i64(0)?),
+                status: TicketStatus::parse(&status)
+                    .ok_or_else(|| super::corrupt("ticket status", &status))?,
+                queue_id: r.opt_i64(2)?.map(QueueId::new),
+                assignee_id: r.opt_i64(3)?.map(UserId::new),
+            })
+        },
+    )
+}
+
 pub struct NewTicket {
     pub account_id: AccountId,
     pub contact_id: ContactId,
@@ -110,6 +234,37 @@ pub fn touch_last_message(
         params![ticket, at],
     )
     .map(drop)
+}
+
+/// Records a customer's message sent at `sent_at`: it refreshes the ticket's 24-hour
+/// customer-service window.
+pub fn touch_inbound(
+    c: &mut dyn Conn,
+    ticket: TicketId,
+    sent_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let sent_at = sent_at.min(now);
+    c.execute(
+        "UPDATE tickets SET last_message_at = $2, updated_at = $2,
+                last_inbound_at = CASE WHEN last_inbound_at IS NULL OR last_inbound_at < $3 THEN $3
+                                       ELSE last_inbound_at END
+         WHERE id = $1",
+        params![ticket, now, sent_at],
+    )
+    .map(drop)
+}
+
+/// When the customer last wrote on this ticket (the start of its 24-hour window).
+pub fn last_inbound_at(
+    c: &mut dyn Conn,
+    ticket: TicketId,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    c.query_one(
+        "SELECT last_inbound_at FROM tickets WHERE id = $1",
+        params![ticket],
+        |r| r.opt_time(0),
+    )
 }
 
 /// Records the first public reply of an agent (first response time is measured to it).

@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1`: bearer tokens only (`saw token create`), JSON in and out,
 //! errors as `{"error": {"code", "message"}}`. It calls the same services as the pages.
 
+mod events;
 mod tickets;
 
 use axum::extract::{FromRequest, Request, State};
@@ -30,6 +31,11 @@ pub fn router() -> Router<AppState> {
             "/tickets/{id}/messages",
             get(tickets::messages).post(tickets::post_message),
         )
+        .route(
+            "/tickets/{ticket}/messages/{message}/media",
+            get(crate::media::for_api),
+        )
+        .route("/events", get(events::stream))
         .route("/openapi.json", get(openapi))
         .fallback(|| async { ApiError::not_found() })
 }

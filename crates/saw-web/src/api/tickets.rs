@@ -126,7 +126,7 @@ fn message_json(m: &MessageRow) -> Value {
         "direction": m.direction.as_str(),
         "kind": m.kind.as_str(),
         "text": m.body,
-        "media": m.media_ref.as_ref().map(|r| json!({"id": r, "type": m.media_type})),
+        "media": media_json(m),
         "location": extras.as_ref().and_then(|e| e.get("location")).cloned(),
         "contacts": extras.as_ref().and_then(|e| e.get("contacts")).cloned(),
         "chosen_option": extras.as_ref().and_then(|e| e.get("chosen")).cloned(),
@@ -140,6 +140,26 @@ fn message_json(m: &MessageRow) -> Value {
         "raw": raw,
         "created_at": m.created_at,
     })
+}
+
+/// A message's file: where it stands, and its URL once it is in SAW's media store.
+fn media_json(m: &MessageRow) -> Option<Value> {
+    let info = m.media.as_ref();
+    if m.media_ref.is_none() && info.is_none() {
+        return None;
+    }
+    let state = info.map(|i| i.state.as_str());
+    Some(json!({
+        "id": m.media_ref,
+        "type": m.media_type,
+        "state": state,
+        "size": info.and_then(|i| i.size),
+        "filename": info.and_then(|i| i.filename.clone()),
+        "error": info.filter(|i| i.state == "unavailable").and_then(|i| i.error.clone()),
+        "url": (state == Some("ready")).then(|| {
+            format!("/api/v1/tickets/{}/messages/{}/media", m.ticket_id, m.id)
+        }),
+    }))
 }
 
 #[derive(Debug, Deserialize)]

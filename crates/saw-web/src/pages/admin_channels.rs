@@ -23,6 +23,8 @@ pub struct Row {
     pub kind: &'static str,
     pub key: String,
     pub active: bool,
+    /// Why the channel stopped sending, if it did.
+    pub down: Option<String>,
 }
 
 #[derive(Template)]
@@ -67,6 +69,7 @@ async fn list_page(
                     kind: s.channel.kind.as_str(),
                     key: s.channel.provider_key.unwrap_or_else(|| "-".into()),
                     active: s.channel.active,
+                    down: s.channel.health.map(|h| h.reason),
                 })
                 .collect();
             (status, render(&ListPage { chrome, rows }, viewer.t)).into_response()

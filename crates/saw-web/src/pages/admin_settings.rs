@@ -1,10 +1,11 @@
-//! Admin: the account's settings — company name, time zone, language.
+//! Admin: the account's settings — company name, time zone, language — and how
+//! conversations start and end (greeting, reopening window).
 
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use saw_app::Actor;
-use saw_core::account::AccountSettings;
+use saw_core::account::{Account, AccountSettings, ConversationSettings};
 
 use super::{Chrome, FlashQuery};
 use crate::error::{self, render};
@@ -19,29 +20,53 @@ struct SettingsPage {
     time_zone: String,
     language: String,
     zones: Vec<&'static str>,
+    greeting: String,
+    reopen_grace_minutes: String,
 }
 
-fn page(chrome: Chrome, name: String, time_zone: String, language: String) -> SettingsPage {
+fn page(chrome: Chrome, account: &Account) -> SettingsPage {
     let zones = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
     SettingsPage {
         chrome,
-        name,
-        time_zone,
-        language,
+        name: account.name.clone(),
+        time_zone: account.time_zone.name().to_owned(),
+        language: account.language.as_str().to_owned(),
         zones,
+        greeting: account.conversations.greeting.clone().unwrap_or_default(),
+        reopen_grace_minutes: account.conversations.reopen_grace_minutes.to_string(),
     }
 }
 
 pub async fn show(AdminViewer(viewer): AdminViewer, flash: FlashQuery) -> Response {
-    let a = &viewer.account;
     let chrome = Chrome::new(&viewer, "settings").with_flash(&flash);
-    let p = page(
-        chrome,
-        a.name.clone(),
-        a.time_zone.name().to_owned(),
-        a.language.as_str().to_owned(),
-    );
-    render(&p, viewer.t)
+    render(&page(chrome, &viewer.account), viewer.t)
+}
+
+/// `POST /admin/settings/conversations`: the greeting and the reopening window.
+pub async fn save_conversations(
+    State(state): State<AppState>,
+    AdminViewer(viewer): AdminViewer,
+    form: FormFields,
+) -> Response {
+    let (greeting, grace) = (form.get("greeting"), form.get("reopen_grace_minutes"));
+    let actor = Actor::user(&viewer.user, viewer.client.ip.clone());
+    let saved = match ConversationSettings::parse(greeting, grace) {
+        Ok(settings) => {
+            saw_app::account::update_conversations(&state.app, &actor, viewer.account.id, settings)
+                .await
+        }
+        Err(e) => Err(e.into()),
+    };
+    match saved {
+        Ok(()) => Redirect::to("/admin/settings?ok=settings_saved").into_response(),
+        Err(e) => {
+            let chrome = Chrome::new(&viewer, "settings").with_error(error::message(viewer.t, &e));
+            let mut p = page(chrome, &viewer.account);
+            p.greeting = greeting.to_owned();
+            p.reopen_grace_minutes = grace.to_owned();
+            (error::status_of(&e), render(&p, viewer.t)).into_response()
+        }
+    }
 }
 
 pub async fn save(
@@ -65,12 +90,10 @@ pub async fn save(
         Ok(()) => Redirect::to("/admin/settings?ok=settings_saved").into_response(),
         Err(e) => {
             let chrome = Chrome::new(&viewer, "settings").with_error(error::message(viewer.t, &e));
-            let p = page(
-                chrome,
-                name.to_owned(),
-                zone.to_owned(),
-                language.to_owned(),
-            );
+            let mut p = page(chrome, &viewer.account);
+            p.name = name.to_owned();
+            p.time_zone = zone.to_owned();
+            p.language = language.to_owned();
             (error::status_of(&e), render(&p, viewer.t)).into_response()
         }
     }

@@ -33,6 +33,8 @@ pub struct Chrome {
     pub nav: &'static str,
     pub flash: Option<String>,
     pub error: Option<String>,
+    /// Channels that stopped sending (admins only): name, id and why.
+    pub unhealthy_channels: Vec<(String, i64, String)>,
 }
 
 impl Chrome {
@@ -47,6 +49,14 @@ impl Chrome {
             nav,
             flash: None,
             error: None,
+            unhealthy_channels: viewer
+                .unhealthy_channels
+                .iter()
+                .filter_map(|c| {
+                    let health = c.health.as_ref()?;
+                    Some((c.name.clone(), c.id.get(), health.reason.clone()))
+                })
+                .collect(),
         }
     }
 

@@ -93,6 +93,9 @@ pub async fn run(common: &CommonArgs, args: ServeArgs) -> Result<(), CliError> {
     let http = saw_app::outbox::http_client()?;
     let (stop_dispatcher, dispatcher) = saw_app::outbox::spawn(app.clone(), http.clone());
     let poller = saw_app::telegram_poller::spawn(app.clone(), http);
+    let media_http =
+        saw_app::outbox::http_client_with_timeout(saw_app::media::fetch::CALL_TIMEOUT)?;
+    let (stop_media, media) = saw_app::media::fetch::spawn(app.clone(), media_http);
     saw_web::serve(listener, state, shutdown_signal())
         .await
         .map_err(|e| CliError::config(format!("the server stopped: {e}")))?;
@@ -107,6 +110,9 @@ pub async fn run(common: &CommonArgs, args: ServeArgs) -> Result<(), CliError> {
         );
     }
     poller.abort();
+    // A download in flight is simply fetched again after a restart.
+    stop_media.stop();
+    media.abort();
     if let Err(error) = app.store.flush().await {
         tracing::warn!(%error, "could not flush the last writes");
     }

@@ -5,6 +5,13 @@
 //! and the result written after it, so SAW never sends one row twice on its own; a crash
 //! mid-call leaves the lease to expire and the row is sent again (at-least-once, the
 //! provider's answer being lost with the process).
+//!
+//! Rates are kept per channel and per customer ([`pacing`]). A channel-level failure (an
+//! expired token, a blocked number) or a flood of failures in a row marks the channel
+//! unhealthy: its rows are held, not failed, and one probe goes every few minutes until a
+//! send succeeds or an admin fixes the channel.
+
+mod pacing;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,11 +21,16 @@ use rand::Rng;
 use saw_channels::outbound::{self, SendOutcome};
 use saw_core::channel::ChannelConfig;
 use saw_core::conversation::DeliveryStatus;
-use saw_store::repo::messages;
 use saw_store::repo::outbox::{self, Leased};
+use saw_store::repo::{channels as channel_repo, messages};
 use saw_store::{StoreError, now};
 
+pub use self::pacing::Pacing;
+use crate::events::Event;
 use crate::{App, AppError, channels};
+
+/// Failed sends in a row (retries included) after which a channel is marked unhealthy.
+pub const FAILURE_FLOOD: i64 = 20;
 
 /// The longest one provider call may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -44,9 +56,15 @@ pub fn backoff(attempts: i64) -> Duration {
 
 /// The HTTP client for provider calls.
 pub fn http_client() -> Result<reqwest::Client, AppError> {
+    http_client_with_timeout(CALL_TIMEOUT)
+}
+
+/// A provider client whose calls may take up to `timeout` (media downloads take longer
+/// than sends).
+pub fn http_client_with_timeout(timeout: Duration) -> Result<reqwest::Client, AppError> {
     // No redirects: a token must never follow a redirect to another host.
     reqwest::Client::builder()
-        .timeout(CALL_TIMEOUT)
+        .timeout(timeout)
         .connect_timeout(Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("SAW/", env!("CARGO_PKG_VERSION")))
@@ -63,7 +81,7 @@ impl Stop {
         self.0.store(true, Ordering::SeqCst);
     }
 
-    fn requested(&self) -> bool {
+    pub(crate) fn requested(&self) -> bool {
         self.0.load(Ordering::SeqCst)
     }
 }
@@ -78,8 +96,14 @@ pub fn spawn(app: App, http: reqwest::Client) -> (Stop, tokio::task::JoinHandle<
 
 /// Runs until stopped; errors are logged and the loop goes on.
 pub async fn run(app: App, http: reqwest::Client, stop: Stop) {
+    let pacing = Pacing::default();
+    let mut rounds = 0u64;
     while !stop.requested() {
-        match dispatch_once(&app, &http, &stop).await {
+        rounds += 1;
+        if rounds.is_multiple_of(600) {
+            pacing.forget_idle();
+        }
+        match dispatch_once(&app, &http, &pacing, &stop).await {
             Ok(0) => tokio::time::sleep(IDLE_POLL).await,
             Ok(_) => {}
             Err(error) => {
@@ -94,6 +118,7 @@ pub async fn run(app: App, http: reqwest::Client, stop: Stop) {
 pub async fn dispatch_once(
     app: &App,
     http: &reqwest::Client,
+    pacing: &Pacing,
     stop: &Stop,
 ) -> Result<usize, AppError> {
     apply_crossed_statuses(app).await?;
@@ -109,7 +134,7 @@ pub async fn dispatch_once(
             // Not sent: the lease expires and the row goes in a later round.
             break;
         }
-        let outcome = send(app, http, &row).await;
+        let outcome = send(app, http, pacing, &row).await;
         record(app, &row, outcome).await?;
     }
     Ok(count)
@@ -139,21 +164,43 @@ async fn apply_crossed_statuses(app: &App) -> Result<(), AppError> {
 /// Reads a provider's answer (status and body) into what to do next.
 type Classifier = fn(u16, &[u8]) -> SendOutcome;
 
-async fn send(app: &App, http: &reqwest::Client, row: &Leased) -> SendOutcome {
+/// What became of a leased row: the provider's verdict, or a wait imposed by pacing.
+enum Attempt {
+    Sent(SendOutcome),
+    Paced(Duration),
+}
+
+async fn send(app: &App, http: &reqwest::Client, pacing: &Pacing, row: &Leased) -> Attempt {
     let config = match channels::get_decrypted(app, row.account_id, row.channel_id).await {
-        Ok((channel, _)) if !channel.active => {
-            return SendOutcome::Failed {
+        Ok((channel, config)) if channel.active => config,
+        Ok(_) => {
+            return Attempt::Sent(SendOutcome::Failed {
                 reason: "the channel is deactivated".into(),
-            };
+            });
         }
-        Ok((_, config)) => config,
         Err(e) => {
-            return SendOutcome::Failed {
+            return Attempt::Sent(SendOutcome::Failed {
                 reason: format!("the channel cannot be used: {e}"),
-            };
+            });
         }
     };
-    let (url, body, classify): (String, serde_json::Value, Classifier) = match &config {
+    if let Err(wait) = pacing.admit(
+        row.channel_id,
+        config.kind(),
+        config.max_per_second(),
+        &row.to,
+    ) {
+        return Attempt::Paced(wait);
+    }
+    Attempt::Sent(call_provider(http, &config, row).await)
+}
+
+async fn call_provider(
+    http: &reqwest::Client,
+    config: &ChannelConfig,
+    row: &Leased,
+) -> SendOutcome {
+    let (url, body, classify): (String, serde_json::Value, Classifier) = match config {
         ChannelConfig::Sandbox => {
             return SendOutcome::Sent {
                 provider_id: format!("sandbox:{}", row.id),
@@ -175,7 +222,7 @@ async fn send(app: &App, http: &reqwest::Client, row: &Leased) -> SendOutcome {
         ),
     };
     let mut request = http.post(&url).json(&body);
-    if let ChannelConfig::WhatsApp(wa) = &config {
+    if let ChannelConfig::WhatsApp(wa) = config {
         request = request.bearer_auth(wa.secrets.access_token.expose());
     }
     match request.send().await {
@@ -197,7 +244,17 @@ async fn send(app: &App, http: &reqwest::Client, row: &Leased) -> SendOutcome {
     }
 }
 
-async fn record(app: &App, row: &Leased, outcome: SendOutcome) -> Result<(), AppError> {
+async fn record(app: &App, row: &Leased, attempt: Attempt) -> Result<(), AppError> {
+    let outcome = match attempt {
+        Attempt::Paced(wait) => {
+            let (row, until) = (row.clone(), now() + chrono_wait(wait));
+            app.store
+                .write(move |c| outbox::defer(c, &row, until))
+                .await?;
+            return Ok(());
+        }
+        Attempt::Sent(outcome) => outcome,
+    };
     let (id, attempts) = (row.id, row.attempts);
     match &outcome {
         SendOutcome::Sent { .. } => tracing::debug!(message = %id, "sent"),
@@ -207,52 +264,128 @@ async fn record(app: &App, row: &Leased, outcome: SendOutcome) -> Result<(), App
         SendOutcome::Failed { reason } => {
             tracing::warn!(message = %id, %reason, "send failed for good")
         }
+        SendOutcome::ChannelDown { reason } => {
+            tracing::warn!(message = %id, channel = %row.channel_id, %reason, "channel down, holding its messages")
+        }
     }
-    let row = row.clone();
-    let recorded = app
+    let leased = row.clone();
+    let result = app
         .store
-        .write(move |c| {
-            let at = now();
-            match outcome {
-                SendOutcome::Sent { provider_id } => {
-                    let recorded = outbox::mark_sent(c, &row, &provider_id, at)?;
-                    if recorded && provider_id.starts_with("sandbox:") {
-                        messages::apply_status(
-                            c,
-                            row.channel_id,
-                            &provider_id,
-                            DeliveryStatus::Delivered,
-                            None,
-                            at,
-                        )?;
-                    }
-                    Ok::<_, StoreError>(recorded)
-                }
-                SendOutcome::Retry { reason, .. } if attempts + 1 >= MAX_ATTEMPTS => {
-                    outbox::mark_failed(
-                        c,
-                        &row,
-                        &format!("{reason} (gave up after {MAX_ATTEMPTS} attempts)"),
-                        at,
-                    )
-                }
-                SendOutcome::Retry { reason, after } => {
-                    let wait = after
-                        .unwrap_or_else(|| backoff(attempts))
-                        .clamp(backoff(attempts) / 2, MAX_WAIT);
-                    let next = at
-                        + chrono::Duration::from_std(wait)
-                            .unwrap_or_else(|_| chrono::Duration::hours(1));
-                    outbox::schedule_retry(c, &row, next, &reason, at)
-                }
-                SendOutcome::Failed { reason } => outbox::mark_failed(c, &row, &reason, at),
-            }
-        })
+        .write(move |c| record_outcome(c, &leased, outcome))
         .await?;
-    if !recorded {
+    if !result.recorded {
         tracing::warn!(message = %id, "the lease ran out before the result was written; another round owns the row");
+        return Ok(());
+    }
+    let mut events = Vec::new();
+    if let Some(status) = result.status {
+        events.push(Event::MessageStatus {
+            account_id: row.account_id,
+            ticket_id: row.ticket_id,
+            message_id: row.id,
+            status,
+        });
+    }
+    if let Some(healthy) = result.health_changed {
+        events.push(Event::ChannelHealth {
+            account_id: row.account_id,
+            channel_id: row.channel_id,
+            healthy,
+        });
+    }
+    app.events.publish(events);
+    Ok(())
+}
+
+/// What writing an outcome changed.
+struct Recorded {
+    /// False when the lease ran out first (another round owns the row now).
+    recorded: bool,
+    /// The message's status afterwards, when it moved.
+    status: Option<DeliveryStatus>,
+    /// `Some(healthy)` when the channel's health flipped.
+    health_changed: Option<bool>,
+}
+
+fn record_outcome(
+    c: &mut dyn saw_store::Conn,
+    row: &Leased,
+    outcome: SendOutcome,
+) -> Result<Recorded, StoreError> {
+    let at = now();
+    let attempts = row.attempts;
+    let mut result = Recorded {
+        recorded: false,
+        status: None,
+        health_changed: None,
+    };
+    match outcome {
+        SendOutcome::Sent { provider_id } => {
+            result.recorded = outbox::mark_sent(c, row, &provider_id, at)?;
+            if result.recorded && provider_id.starts_with("sandbox:") {
+                messages::apply_status(
+                    c,
+                    row.channel_id,
+                    &provider_id,
+                    DeliveryStatus::Delivered,
+                    None,
+                    at,
+                )?;
+            }
+            if result.recorded {
+                result.status = Some(messages::status_of(c, row.id)?);
+                if channel_repo::mark_healthy(c, row.channel_id)? {
+                    result.health_changed = Some(true);
+                }
+            }
+        }
+        SendOutcome::Retry { reason, .. } if attempts + 1 >= MAX_ATTEMPTS => {
+            let reason = format!("{reason} (gave up after {MAX_ATTEMPTS} attempts)");
+            result.recorded = outbox::mark_failed(c, row, &reason, at)?;
+            result.status = result.recorded.then_some(DeliveryStatus::Failed);
+            count_failure(c, row, &reason, &mut result)?;
+        }
+        SendOutcome::Retry { reason, after } => {
+            let wait = after
+                .unwrap_or_else(|| backoff(attempts))
+                .clamp(backoff(attempts) / 2, MAX_WAIT);
+            result.recorded = outbox::schedule_retry(c, row, at + chrono_wait(wait), &reason, at)?;
+            count_failure(c, row, &reason, &mut result)?;
+        }
+        SendOutcome::Failed { reason } => {
+            result.recorded = outbox::mark_failed(c, row, &reason, at)?;
+            result.status = result.recorded.then_some(DeliveryStatus::Failed);
+        }
+        SendOutcome::ChannelDown { reason } => {
+            // Not the message's fault: it waits, unattempted, for the channel to recover.
+            result.recorded = outbox::defer(c, row, at)?;
+            if channel_repo::mark_unhealthy(c, row.channel_id, &reason, at)? {
+                result.health_changed = Some(false);
+            }
+        }
+    }
+    Ok(result)
+}
+
+/// A transient failure counts toward the flood that marks a channel unhealthy.
+fn count_failure(
+    c: &mut dyn saw_store::Conn,
+    row: &Leased,
+    reason: &str,
+    result: &mut Recorded,
+) -> Result<(), StoreError> {
+    let failures = channel_repo::count_failure(c, row.channel_id)?;
+    if failures >= FAILURE_FLOOD {
+        let why = format!("{failures} sends in a row failed; the last: {reason}");
+        if channel_repo::mark_unhealthy(c, row.channel_id, &why, now())? {
+            result.health_changed = Some(false);
+        }
     }
     Ok(())
+}
+
+fn chrono_wait(wait: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(wait).unwrap_or_else(|_| chrono::Duration::hours(1))
 }
 
 #[cfg(test)]

@@ -1,0 +1,153 @@
+//! The media store: files customers sent (and agents will send), kept in the data dir under
+//! names SAW generates (`media/2026/11/3f2a…`), never under a name a customer chose. A file
+//! is written to a temporary name, synced, then renamed, so a crash leaves no half file
+//! under a real name. The database row says which file belongs to which message.
+//!
+//! [`fetch`] is the background job that brings inbound files in; [`open_for`] hands a file to
+//! a user who may see its ticket.
+
+pub mod fetch;
+
+use std::path::{Path, PathBuf};
+
+use saw_core::ids::{MessageId, TicketId};
+use saw_core::user::User;
+use saw_store::repo::media::{self, MediaFile};
+use saw_store::repo::tickets;
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+
+use crate::{App, AppError, random};
+
+#[derive(Debug, Clone)]
+pub struct MediaStore {
+    root: PathBuf,
+}
+
+/// Why a file could not be stored.
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    #[error("the file is larger than {max} bytes")]
+    TooLarge { max: u64 },
+    #[error("the download broke off: {0}")]
+    Source(String),
+    #[error("media store: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A file written to the store.
+#[derive(Debug, Clone)]
+pub struct Saved {
+    /// The name relative to the store's root, kept in the database.
+    pub name: String,
+    pub size: u64,
+    pub sha256_hex: String,
+}
+
+impl MediaStore {
+    pub fn new(root: PathBuf) -> Self {
+        Self { root }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The file behind a stored name; `None` for a name SAW could not have made (the
+    /// database is trusted, but a path never leaves the store's root).
+    pub fn path_of(&self, name: &str) -> Option<PathBuf> {
+        let valid = !name.is_empty()
+            && name
+                .split('/')
+                .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()));
+        valid.then(|| self.root.join(name))
+    }
+
+    /// Writes the chunks `next` yields into a new file, refusing (and removing it) past
+    /// `max` bytes. An error from `next` (the download broke) removes the file too.
+    pub async fn save(&self, max: u64, source: &mut impl ChunkSource) -> Result<Saved, MediaError> {
+        let dir = chrono::Utc::now().format("%Y/%m").to_string();
+        tokio::fs::create_dir_all(self.root.join(&dir)).await?;
+        let name = format!("{dir}/{}", hex::encode(random::bytes::<16>()));
+        let partial = self.root.join(format!("{name}partial"));
+        let written = write_capped(&partial, max, source).await;
+        match written {
+            Ok((size, sha256_hex)) => {
+                tokio::fs::rename(&partial, self.root.join(&name)).await?;
+                Ok(Saved {
+                    name,
+                    size,
+                    sha256_hex,
+                })
+            }
+            Err(e) => {
+                let _ = tokio::fs::remove_file(&partial).await;
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Where a file's bytes come from, a chunk at a time.
+pub trait ChunkSource {
+    /// The next chunk, `None` at the end, or why the source broke off.
+    fn next_chunk(
+        &mut self,
+    ) -> impl std::future::Future<Output = Result<Option<bytes::Bytes>, String>> + Send;
+}
+
+impl ChunkSource for reqwest::Response {
+    async fn next_chunk(&mut self) -> Result<Option<bytes::Bytes>, String> {
+        // Never the URL in the error: Telegram's holds the bot token.
+        self.chunk().await.map_err(|e| e.without_url().to_string())
+    }
+}
+
+async fn write_capped(
+    path: &Path,
+    max: u64,
+    source: &mut impl ChunkSource,
+) -> Result<(u64, String), MediaError> {
+    let mut file = tokio::fs::File::create(path).await?;
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    while let Some(chunk) = source.next_chunk().await.map_err(MediaError::Source)? {
+        size += chunk.len() as u64;
+        if size > max {
+            return Err(MediaError::TooLarge { max });
+        }
+        hasher.update(&chunk);
+        file.write_all(&chunk).await?;
+    }
+    file.sync_all().await?;
+    Ok((size, hex::encode(hasher.finalize())))
+}
+
+/// A file ready to be served, with what the web layer needs to serve it safely.
+#[derive(Debug)]
+pub struct Download {
+    pub path: PathBuf,
+    pub file: MediaFile,
+}
+
+/// The media file of a message on a ticket `user` may see; [`AppError::NotFound`] when the
+/// ticket is not theirs to see, the message is not on it, or its file is not ready.
+pub async fn open_for(
+    app: &App,
+    user: &User,
+    ticket: TicketId,
+    message: MessageId,
+) -> Result<Download, AppError> {
+    let (account, visibility) = (user.account_id, crate::tickets::visibility(user));
+    let file = app
+        .store
+        .read(move |c| {
+            tickets::visible(c, account, ticket, visibility)?;
+            media::file_of(c, account, message)
+        })
+        .await?
+        .filter(|f| f.ticket_id == ticket)
+        .ok_or(AppError::NotFound)?;
+    let path = app.media.path_of(&file.path).ok_or(AppError::NotFound)?;
+    Ok(Download { path, file })
+}

@@ -1,0 +1,138 @@
+//! Send rates: each channel has a rate per second (WhatsApp 80 per number, Telegram 30 per
+//! bot, or the channel's setting), and each customer has their own pace that lets a short
+//! burst through — a greeting and a menu leave together — then slows to what the provider
+//! tolerates for one person (WhatsApp's pair limit: about one message every 6 s; Telegram:
+//! one per second per chat). A row that must wait is put back with its time, not slept
+//! on, so other conversations keep flowing.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use saw_core::conversation::ChannelKind;
+use saw_core::ids::ChannelId;
+
+/// Messages one customer may receive at once before pacing starts.
+const CUSTOMER_BURST: u32 = 6;
+
+/// The pace of one customer on a channel kind: a burst, then one message per period.
+fn customer_quota(kind: ChannelKind) -> Option<Quota> {
+    let period = match kind {
+        ChannelKind::WhatsApp => Duration::from_secs(6),
+        ChannelKind::Telegram => Duration::from_secs(1),
+        ChannelKind::Sandbox => return None,
+    };
+    Quota::with_period(period).map(|q| q.allow_burst(nonzero(CUSTOMER_BURST)))
+}
+
+fn nonzero(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN)
+}
+
+struct ChannelPace {
+    per_second: u32,
+    limiter: DefaultDirectRateLimiter,
+}
+
+/// The dispatcher's rate limits, in memory (one process sends; a restart starts afresh,
+/// which only lets one burst through).
+#[derive(Default)]
+pub struct Pacing {
+    channels: Mutex<HashMap<ChannelId, ChannelPace>>,
+    customers: Mutex<HashMap<ChannelKind, DefaultKeyedRateLimiter<(ChannelId, String)>>>,
+}
+
+impl Pacing {
+    /// `Ok` when a message to `customer` on `channel` may go now, else how long to wait.
+    /// `per_second` `None` means the channel is not limited (the sandbox).
+    pub fn admit(
+        &self,
+        channel: ChannelId,
+        kind: ChannelKind,
+        per_second: Option<u32>,
+        customer: &str,
+    ) -> Result<(), Duration> {
+        let Some(per_second) = per_second else {
+            return Ok(());
+        };
+        let clock = DefaultClock::default();
+        if let Some(quota) = customer_quota(kind) {
+            let mut customers = self.customers.lock().unwrap_or_else(|e| e.into_inner());
+            let limiter = customers
+                .entry(kind)
+                .or_insert_with(|| RateLimiter::keyed(quota));
+            if let Err(not_until) = limiter.check_key(&(channel, customer.to_owned())) {
+                return Err(not_until.wait_time_from(clock.now()));
+            }
+        }
+        let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        let pace = channels.entry(channel).or_insert_with(|| ChannelPace {
+            per_second,
+            limiter: RateLimiter::direct(Quota::per_second(nonzero(per_second))),
+        });
+        if pace.per_second != per_second {
+            *pace = ChannelPace {
+                per_second,
+                limiter: RateLimiter::direct(Quota::per_second(nonzero(per_second))),
+            };
+        }
+        pace.limiter
+            .check()
+            .map_err(|not_until| not_until.wait_time_from(clock.now()))
+    }
+
+    /// Forgets customers whose pace is back to a full burst (memory stays bounded).
+    pub fn forget_idle(&self) {
+        let customers = self.customers.lock().unwrap_or_else(|e| e.into_inner());
+        for limiter in customers.values() {
+            limiter.retain_recent();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_burst_to_one_customer_passes_then_waits() {
+        let pacing = Pacing::default();
+        let channel = ChannelId::new(1);
+        for _ in 0..CUSTOMER_BURST {
+            assert_eq!(
+                pacing.admit(channel, ChannelKind::WhatsApp, Some(80), "5511987654321"),
+                Ok(())
+            );
+        }
+        let wait = pacing
+            .admit(channel, ChannelKind::WhatsApp, Some(80), "5511987654321")
+            .unwrap_err();
+        assert!(wait > Duration::from_secs(4) && wait <= Duration::from_secs(6));
+        // Another customer is not held back by the first one's pace.
+        assert_eq!(
+            pacing.admit(channel, ChannelKind::WhatsApp, Some(80), "5521999990000"),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn the_channel_rate_caps_all_customers_together() {
+        let pacing = Pacing::default();
+        let channel = ChannelId::new(2);
+        let admitted = (0..20)
+            .filter(|i| {
+                pacing
+                    .admit(channel, ChannelKind::Telegram, Some(5), &i.to_string())
+                    .is_ok()
+            })
+            .count();
+        assert_eq!(admitted, 5);
+        assert_eq!(
+            pacing.admit(ChannelId::new(3), ChannelKind::Sandbox, None, "x"),
+            Ok(())
+        );
+    }
+}
