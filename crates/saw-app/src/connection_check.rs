@@ -82,6 +82,21 @@ pub async fn check(app: &App, account: AccountId, id: ChannelId) -> Result<Check
     Ok(check)
 }
 
+/// `getMe` with a bot token an admin just pasted, before anything is stored: the UI adds
+/// a Telegram bot only when Telegram knows the token (the CLI stores without calling).
+pub async fn telegram_token(api_base: Option<&str>, bot_token: &str) -> Result<Check, AppError> {
+    let base = api_base.unwrap_or(saw_core::channel::TELEGRAM_API_BASE);
+    let url = outbound::telegram::method_url(base, bot_token.trim(), "getMe");
+    let http = outbox::http_client()?;
+    let response = match http.get(url).send().await {
+        Ok(r) => r,
+        Err(e) => return Ok(Check::Network(e.without_url().to_string())),
+    };
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap_or_default();
+    Ok(telegram_check(status, &body))
+}
+
 fn whatsapp_check(status: u16, body: &Value) -> Check {
     if status == 200 {
         let name = body["verified_name"]

@@ -43,6 +43,18 @@ pub enum AppError {
         "this Idempotency-Key was used for another request; use a new key for each new message"
     )]
     IdempotencyKeyReused,
+    #[error("only WhatsApp channels have message templates")]
+    WhatsAppOnly,
+    #[error("the provider refused: {0}")]
+    Provider(String),
+    #[error("no template {0} on this number; sync the templates or check the name and language")]
+    UnknownTemplate(String),
+    #[error("the template is {0} at Meta, not approved: it cannot be sent")]
+    TemplateNotApproved(String),
+    #[error("the template needs {body} body and {header} header parameters")]
+    TemplateParameters { body: i64, header: i64 },
+    #[error("this message type cannot be sent here: {0}")]
+    Unsendable(String),
     #[error("wrong e-mail or password")]
     InvalidCredentials,
     #[error("the current password is wrong")]
@@ -91,6 +103,12 @@ impl AppError {
             AppError::TicketResolved => "ticket_resolved",
             AppError::WindowClosed => "window_closed",
             AppError::IdempotencyKeyReused => "idempotency_key_reused",
+            AppError::WhatsAppOnly => "whatsapp_only",
+            AppError::Provider(_) => "provider_error",
+            AppError::UnknownTemplate(_) => "unknown_template",
+            AppError::TemplateNotApproved(_) => "template_not_approved",
+            AppError::TemplateParameters { .. } => "template_parameters",
+            AppError::Unsendable(_) => "unsendable",
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::WrongCurrentPassword => "wrong_current_password",
             AppError::InvalidCode => "invalid_code",

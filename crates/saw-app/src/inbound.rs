@@ -48,6 +48,9 @@ pub struct WebhookOutcome {
     pub unknown_numbers: Vec<String>,
     /// What changed, to publish once the transaction committed.
     pub events: Vec<Event>,
+    /// Telegram callback queries (button taps) stored now, to answer so the customer's
+    /// button stops spinning.
+    pub callbacks: Vec<String>,
 }
 
 /// Answers the GET handshake: the challenge when `verify_token` is the one of a WhatsApp
@@ -136,7 +139,16 @@ pub async fn telegram_webhook(
         outcome.ignored += 1;
         return Ok(outcome);
     };
-    commit(app, vec![(channel, event)], outcome).await
+    let applied = commit(app, vec![(channel, event)], outcome).await?;
+    if !applied.callbacks.is_empty() {
+        let (callbacks, config) = (applied.callbacks.clone(), config.clone());
+        tokio::spawn(async move {
+            if let Ok(http) = crate::outbox::http_client() {
+                crate::telegram_poller::answer_callbacks(&http, &config, &callbacks).await;
+            }
+        });
+    }
+    Ok(applied)
 }
 
 /// Applies events in ONE write transaction, then publishes what changed. Every inbound
@@ -275,6 +287,11 @@ fn store_message(
             message_id: greeting_id,
             direction: MessageDirection::Outbound,
         });
+    }
+    if channel.kind == ChannelKind::Telegram
+        && let Some(query) = telegram::callback_query_id(&message.external_id)
+    {
+        outcome.callbacks.push(query.to_owned());
     }
     outcome.messages_stored += 1;
     Ok(())

@@ -21,6 +21,7 @@ pub mod random;
 pub mod sandbox;
 pub mod secrets;
 pub mod telegram_poller;
+pub mod templates;
 pub mod tickets;
 pub mod users;
 

@@ -3,7 +3,7 @@
 //! sandbox page goes through exactly the same store step as a provider's webhook; replies
 //! go through the same outbox and are delivered locally.
 
-use saw_channels::inbound::{InboundEvent, InboundMessage};
+use saw_channels::inbound::{ChosenOption, InboundEvent, InboundMessage};
 use saw_core::channel::Channel;
 use saw_core::conversation::{ChannelKind, MessageKind};
 use saw_core::ids::AccountId;
@@ -42,25 +42,36 @@ fn customer_id(raw: &str) -> Result<String, AppError> {
     }
 }
 
-/// Stores `text` as if `customer` had written it on the account's sandbox channel.
+/// Stores `text` as if `customer` had written it on the account's sandbox channel, or with
+/// `chosen_option` as their tap on that menu option (`text` being its title).
 pub async fn customer_writes(
     app: &App,
     account: AccountId,
     customer: &str,
     name: &str,
     text: &str,
+    chosen_option: Option<&str>,
 ) -> Result<WebhookOutcome, AppError> {
     let customer = customer_id(customer)?;
     let name = user_name(name)?;
     let text = message_text(text)?;
     let channel = channel(app, account).await?.ok_or(AppError::NotFound)?;
+    let kind = match chosen_option {
+        Some(_) => MessageKind::Interactive,
+        None => MessageKind::Text,
+    };
     let mut message = InboundMessage::new(
         format!("sandbox-in:{}", random::token()),
         customer,
         now(),
-        MessageKind::Text,
+        kind,
     );
     message.contact_name = Some(name);
+    // A tap on a menu button, as WhatsApp reports one: the option's id and title.
+    message.interactive_reply = chosen_option.map(|id| ChosenOption {
+        id: id.to_owned(),
+        title: text.clone(),
+    });
     message.text = Some(text);
     let event = InboundEvent::Message(message);
     commit(app, vec![(channel, event)], WebhookOutcome::default()).await

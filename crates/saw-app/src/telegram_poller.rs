@@ -6,7 +6,13 @@
 //! then moves its offset past them — the next call confirms them to Telegram. A crash between
 //! the two redelivers the batch, which the store's dedupe absorbs. A supervisor looks at the
 //! channels every couple of seconds, so one added with the CLI starts polling without a
-//! restart, and a removed one stops.
+//! restart, and a removed one stops. A poller first deletes any webhook the bot had
+//! (Telegram refuses `getUpdates` while one is set).
+//!
+//! Bots in `webhook` mode are registered by the same supervisor: `setWebhook` with SAW's
+//! public https URL and the bot's secret token, once per process and again whenever the
+//! bot's settings change. Taps on inline buttons are answered (`answerCallbackQuery`) after
+//! they are stored, whichever way they came.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -27,8 +33,62 @@ const LONG_POLL_SECS: u64 = 25;
 const RESCAN: Duration = Duration::from_secs(2);
 
 /// Starts the supervisor in the background; abort the handle to stop it (and its pollers).
-pub fn spawn(app: App, http: reqwest::Client) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(supervise(app, http))
+/// `public_url` is where Telegram can reach SAW (`SAW_PUBLIC_URL`); webhook-mode bots need
+/// it to be https.
+pub fn spawn(
+    app: App,
+    http: reqwest::Client,
+    public_url: Option<String>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(supervise(app, http, public_url))
+}
+
+/// Answers button taps so the customer's Telegram stops showing a spinner; best effort
+/// (an unanswered tap only spins until Telegram gives up).
+pub async fn answer_callbacks(http: &reqwest::Client, config: &TelegramConfig, ids: &[String]) {
+    let url = outbound::telegram::method_url(
+        &config.settings.api_base,
+        config.secrets.bot_token.expose(),
+        "answerCallbackQuery",
+    );
+    for id in ids {
+        let body = outbound::telegram::answer_callback_query(id, None);
+        if let Err(e) = http.post(&url).json(&body).send().await {
+            tracing::debug!(error = %e.without_url(), "answerCallbackQuery failed");
+        }
+    }
+}
+
+/// Registers a webhook-mode bot with Telegram; answers why not when it failed.
+async fn register_webhook(
+    http: &reqwest::Client,
+    id: ChannelId,
+    config: &TelegramConfig,
+    public_url: &str,
+) -> Result<(), String> {
+    let url = outbound::telegram::method_url(
+        &config.settings.api_base,
+        config.secrets.bot_token.expose(),
+        "setWebhook",
+    );
+    let hook = format!(
+        "{}/webhooks/telegram/{id}",
+        public_url.trim_end_matches('/')
+    );
+    let body = outbound::telegram::set_webhook(&hook, config.secrets.webhook_secret.expose());
+    let response = http
+        .post(&url)
+        .json(&body)
+        .send()
+        .await
+        .map_err(|e| crate::outbox::network_error(e))?;
+    let status = response.status().as_u16();
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| format!("reading the answer: {}", e.without_url()))?;
+    outbound::telegram::acknowledged(status, &bytes)
+        .map_err(|outcome| outcome.reason().unwrap_or("refused").to_owned())
 }
 
 /// A poller task that stops when its handle is dropped (with the supervisor).
@@ -40,11 +100,42 @@ impl Drop for Poller {
     }
 }
 
-async fn supervise(app: App, http: reqwest::Client) {
+async fn supervise(app: App, http: reqwest::Client, public_url: Option<String>) {
     let mut running: HashMap<ChannelId, (TelegramConfig, Poller)> = HashMap::new();
+    let mut registered: HashMap<ChannelId, TelegramConfig> = HashMap::new();
+    let mut next_try: HashMap<ChannelId, tokio::time::Instant> = HashMap::new();
     loop {
-        match polling_channels(&app).await {
-            Ok(wanted) => {
+        match channels_by_mode(&app).await {
+            Ok((wanted, hooks)) => {
+                registered.retain(|id, config| hooks.iter().any(|(h, c)| h == id && c == config));
+                for (id, config) in hooks {
+                    if registered.contains_key(&id)
+                        || next_try
+                            .get(&id)
+                            .is_some_and(|at| *at > tokio::time::Instant::now())
+                    {
+                        continue;
+                    }
+                    let Some(base) = public_url.as_deref().filter(|u| u.starts_with("https://"))
+                    else {
+                        tracing::warn!(channel = %id, "a Telegram bot in webhook mode needs SAW_PUBLIC_URL with https; switch it to polling or set the URL");
+                        next_try
+                            .insert(id, tokio::time::Instant::now() + Duration::from_secs(3600));
+                        continue;
+                    };
+                    match register_webhook(&http, id, &config, base).await {
+                        Ok(()) => {
+                            tracing::info!(channel = %id, "Telegram webhook registered");
+                            next_try.remove(&id);
+                            registered.insert(id, config);
+                        }
+                        Err(error) => {
+                            tracing::warn!(channel = %id, %error, "Telegram setWebhook failed; retrying in a minute");
+                            next_try
+                                .insert(id, tokio::time::Instant::now() + Duration::from_secs(60));
+                        }
+                    }
+                }
                 running.retain(|id, (config, task)| {
                     wanted.iter().any(|(w, c)| w == id && c == config) && !task.0.is_finished()
                 });
@@ -67,18 +158,23 @@ async fn supervise(app: App, http: reqwest::Client) {
     }
 }
 
-async fn polling_channels(app: &App) -> Result<Vec<(ChannelId, TelegramConfig)>, AppError> {
+type Bots = Vec<(ChannelId, TelegramConfig)>;
+
+/// The active bots, split into (polling, webhook) mode.
+async fn channels_by_mode(app: &App) -> Result<(Bots, Bots), AppError> {
     let stored = app
         .store
         .read(|c| channel_rows::active_of_kind(c, ChannelKind::Telegram))
         .await?;
-    let mut out = Vec::new();
+    let (mut polling, mut hooks) = (Vec::new(), Vec::new());
     for row in stored {
         match channels::get_decrypted(app, row.channel.account_id, row.channel.id).await {
-            Ok((_, ChannelConfig::Telegram(config)))
-                if config.settings.mode == TelegramMode::Polling =>
-            {
-                out.push((row.channel.id, config));
+            Ok((_, ChannelConfig::Telegram(config))) => {
+                if config.settings.mode == TelegramMode::Polling {
+                    polling.push((row.channel.id, config));
+                } else {
+                    hooks.push((row.channel.id, config));
+                }
             }
             Ok(_) => {}
             Err(e) => {
@@ -86,7 +182,7 @@ async fn polling_channels(app: &App) -> Result<Vec<(ChannelId, TelegramConfig)>,
             }
         }
     }
-    Ok(out)
+    Ok((polling, hooks))
 }
 
 async fn poll(app: App, http: reqwest::Client, id: ChannelId, config: TelegramConfig) {
@@ -95,10 +191,24 @@ async fn poll(app: App, http: reqwest::Client, id: ChannelId, config: TelegramCo
         config.secrets.bot_token.expose(),
         "getUpdates",
     );
+    // A bot that had a webhook (set here before, or by another tool) cannot be polled.
+    let delete = outbound::telegram::method_url(
+        &config.settings.api_base,
+        config.secrets.bot_token.expose(),
+        "deleteWebhook",
+    );
+    if let Err(e) = http
+        .post(&delete)
+        .json(&outbound::telegram::delete_webhook())
+        .send()
+        .await
+    {
+        tracing::debug!(channel = %id, error = %e.without_url(), "deleteWebhook failed");
+    }
     let mut offset: Option<i64> = None;
     let mut failures: u32 = 0;
     loop {
-        match round(&app, &http, &url, id, offset).await {
+        match round(&app, &http, &url, id, &config, offset).await {
             Ok(next) => {
                 failures = 0;
                 offset = next.or(offset);
@@ -120,6 +230,7 @@ async fn round(
     http: &reqwest::Client,
     url: &str,
     id: ChannelId,
+    config: &TelegramConfig,
     offset: Option<i64>,
 ) -> Result<Option<i64>, String> {
     let mut body = json!({"timeout": LONG_POLL_SECS, "allowed_updates": ["message", "edited_message", "callback_query"]});
@@ -132,7 +243,7 @@ async fn round(
         .json(&body)
         .send()
         .await
-        .map_err(|e| format!("network: {}", e.without_url()))?;
+        .map_err(|e| crate::outbox::network_error(e))?;
     let status = response.status().as_u16();
     let bytes = response
         .bytes()
@@ -166,5 +277,6 @@ async fn round(
         .await
         .map_err(|e| e.to_string())?;
     tracing::info!(channel = %id, stored = outcome.messages_stored, duplicates = outcome.duplicates, "Telegram updates");
+    answer_callbacks(http, config, &outcome.callbacks).await;
     Ok(Some(last + 1))
 }

@@ -3,6 +3,7 @@
 
 use saw_core::conversation::{ChannelKind, MessageDirection, TicketStatus};
 use saw_core::ids::TicketId;
+use saw_core::outbound::OutboundPayload;
 use saw_core::user::User;
 use saw_core::validation::{ValidationError, message_text};
 use saw_store::now;
@@ -73,6 +74,48 @@ pub async fn messages(
         .await
 }
 
+/// What a user sends: plain text, or a menu or template (the API's `menu`/`template`).
+#[derive(Debug, Clone)]
+pub enum Compose {
+    Text(String),
+    Payload(OutboundPayload),
+}
+
+impl Compose {
+    /// The text the conversation shows and, for more than text, the payload to send; notes
+    /// are text only.
+    fn checked(self, private: bool) -> Result<(String, Option<OutboundPayload>), AppError> {
+        match self {
+            Compose::Text(text) | Compose::Payload(OutboundPayload::Text { body: text }) => {
+                Ok((message_text(&text)?, None))
+            }
+            Compose::Payload(_) if private => {
+                Err(AppError::Unsendable("a private note is text only".into()))
+            }
+            Compose::Payload(OutboundPayload::Menu(menu)) => {
+                menu.validate()?;
+                Ok((menu.body.clone(), Some(OutboundPayload::Menu(menu))))
+            }
+            Compose::Payload(OutboundPayload::Template(t)) => {
+                if t.name.trim().is_empty() || t.language.trim().is_empty() {
+                    return Err(AppError::Unsendable(
+                        "a template needs its name and language (e.g. pt_BR)".into(),
+                    ));
+                }
+                let mut shown = format!("[{}]", t.name);
+                if !t.body_params.is_empty() {
+                    shown.push(' ');
+                    shown.push_str(&t.body_params.join(" · "));
+                }
+                Ok((shown, Some(OutboundPayload::Template(t))))
+            }
+            Compose::Payload(OutboundPayload::Media(_)) => Err(AppError::Unsendable(
+                "files are sent from the inbox, which uploads them first".into(),
+            )),
+        }
+    }
+}
+
 /// What [`post_message`] stored, and whether it is the answer to an earlier call with the
 /// same idempotency key.
 pub struct Posted {
@@ -89,11 +132,11 @@ pub async fn post_message(
     app: &App,
     user: &User,
     id: TicketId,
-    text: &str,
+    content: Compose,
     private: bool,
     idempotency_key: Option<String>,
 ) -> Result<Posted, AppError> {
-    let text = message_text(text)?;
+    let (text, payload) = content.checked(private)?;
     if let Some(key) = &idempotency_key
         && (key.is_empty() || key.len() > 200)
     {
@@ -127,11 +170,21 @@ pub async fn post_message(
             let message = if private {
                 messages::insert_note(c, account, id, ticket.channel_id, author, &text, at)?
             } else {
-                if ticket.channel_kind == ChannelKind::WhatsApp.as_str() {
-                    let last = tickets::last_inbound_at(c, id)?;
-                    if !window_open(last, at) {
-                        return Err(AppError::WindowClosed);
+                let whatsapp = ticket.channel_kind == ChannelKind::WhatsApp.as_str();
+                match &payload {
+                    Some(OutboundPayload::Template(template)) => {
+                        if !whatsapp {
+                            return Err(AppError::WhatsAppOnly);
+                        }
+                        crate::templates::check(c, ticket.channel_id, template)?;
                     }
+                    _ if whatsapp => {
+                        let last = tickets::last_inbound_at(c, id)?;
+                        if !window_open(last, at) {
+                            return Err(AppError::WindowClosed);
+                        }
+                    }
+                    _ => {}
                 }
                 let new = outbox::NewOutbound {
                     account_id: account,
@@ -140,7 +193,15 @@ pub async fn post_message(
                     body: &text,
                     author: Some(author),
                 };
-                let message = outbox::enqueue_text(c, &new, at)?;
+                let message = match &payload {
+                    None => outbox::enqueue_text(c, &new, at)?,
+                    Some(payload) => {
+                        let json = serde_json::to_string(payload).map_err(|e| {
+                            AppError::Unsendable(format!("the message cannot be stored: {e}"))
+                        })?;
+                        outbox::enqueue(c, &new, payload.message_kind(), Some(&json), None, at)?
+                    }
+                };
                 tickets::mark_agent_reply(c, id, at)?;
                 if tickets::take_on_reply(c, account, id, author, at)? {
                     changes.push(events::ticket_changed(c, id)?);

@@ -28,7 +28,13 @@ pub fn status_of(e: &AppError) -> StatusCode {
         | AppError::AlreadyRevoked(_)
         | AppError::TicketResolved
         | AppError::WindowClosed => StatusCode::CONFLICT,
-        AppError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::IdempotencyKeyReused
+        | AppError::WhatsAppOnly
+        | AppError::UnknownTemplate(_)
+        | AppError::TemplateNotApproved(_)
+        | AppError::TemplateParameters { .. }
+        | AppError::Unsendable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Provider(_) => StatusCode::BAD_GATEWAY,
         AppError::InvalidCredentials | AppError::InvalidCode | AppError::BadSignature => {
             StatusCode::UNAUTHORIZED
         }
@@ -49,6 +55,16 @@ pub fn message(t: Tr, e: &AppError) -> String {
         AppError::AmbiguousToken(name) => t.fmt("error.ambiguous_token", &[("name", name)]),
         AppError::AlreadyRevoked(name) => t.fmt("error.already_revoked", &[("name", name)]),
         AppError::Malformed(why) => t.fmt("error.malformed", &[("why", why)]),
+        AppError::Provider(why) => t.fmt("error.provider_error", &[("why", why)]),
+        AppError::UnknownTemplate(name) => t.fmt("error.unknown_template", &[("name", name)]),
+        AppError::TemplateNotApproved(status) => {
+            t.fmt("error.template_not_approved", &[("status", status)])
+        }
+        AppError::TemplateParameters { body, header } => t.fmt(
+            "error.template_parameters",
+            &[("body", body), ("header", header)],
+        ),
+        AppError::Unsendable(why) => t.fmt("error.unsendable", &[("why", why)]),
         AppError::LockedOut { minutes } => t.fmt("error.locked_out", &[("minutes", minutes)]),
         AppError::Secrets(_) | AppError::Store(_) if status_of(e).is_server_error() => {
             let key = if status_of(e) == StatusCode::SERVICE_UNAVAILABLE {

@@ -99,6 +99,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/channels/{id}", get(pages::admin_channels::show))
         .route(
+            "/admin/channels/{id}/templates",
+            post(pages::admin_channels::sync_templates),
+        )
+        .route(
             "/admin/channels/{id}/test",
             post(pages::admin_channels::test),
         )

@@ -242,6 +242,14 @@ pub enum ChannelCommand {
         /// The channel's id.
         id: ChannelId,
     },
+    /// List a WhatsApp channel's message templates (as last synced); with --sync, fetch them from Meta first. Agents pick them to write after the customer's 24-hour window has closed.
+    Templates {
+        /// The channel's id.
+        id: ChannelId,
+        /// Fetch the templates from Meta (GET /{waba}/message_templates, every page) and replace the stored ones.
+        #[arg(long)]
+        sync: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

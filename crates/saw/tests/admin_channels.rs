@@ -119,3 +119,60 @@ async fn an_admin_connects_and_tests_a_whatsapp_number() {
         Some("/admin/channels?ok=channel_removed")
     );
 }
+
+/// getMe answers for the one token the fake knows.
+async fn get_me(uri: axum::http::Uri) -> axum::Json<serde_json::Value> {
+    if uri
+        .path()
+        .contains("7712345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw")
+    {
+        axum::Json(
+            serde_json::json!({"ok": true, "result": {"id": 7712345678u64, "is_bot": true,
+            "first_name": "Padaria", "username": "padaria_estrela_bot"}}),
+        )
+    } else {
+        axum::Json(
+            serde_json::json!({"ok": false, "error_code": 401, "description": "Unauthorized"}),
+        )
+    }
+}
+
+#[tokio::test]
+async fn a_pasted_bot_token_is_checked_with_get_me_before_it_is_stored() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let fake = format!("http://{}", listener.local_addr().unwrap());
+    let router = axum::Router::new().fallback(get_me);
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+
+    let db = saw_testkit::sqlite();
+    let server = Server::start(&db);
+    let admin = server.admin_browser().await;
+    let add = |token: &'static str| {
+        let fake = fake.clone();
+        let admin = &admin;
+        async move {
+            admin
+                .submit(
+                    "/admin/channels",
+                    "/admin/channels",
+                    &[
+                        ("kind", "telegram"),
+                        ("name", "Bot da padaria"),
+                        ("bot_token", token),
+                        ("mode", "polling"),
+                        ("api_base", &fake),
+                    ],
+                )
+                .await
+        }
+    };
+    let revoked = add("7712345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDxxx").await;
+    assert_eq!(revoked.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        !stdout(&cli(&db, &["channel", "list"])).contains("Bot da padaria"),
+        "nothing stored"
+    );
+    let created = add("7712345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw").await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    assert!(stdout(&cli(&db, &["channel", "list"])).contains("Bot da padaria"));
+}

@@ -58,6 +58,17 @@ async fn start_fake(fake: Fake) -> String {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let app = axum::Router::new()
         .route(
+            "/{version}/{waba}/message_templates",
+            axum::routing::get(|| async {
+                let page = std::fs::read(format!(
+                    "{}/../saw-channels/tests/fixtures/local/whatsapp/response-message-templates.json",
+                    env!("CARGO_MANIFEST_DIR")
+                ))
+                .unwrap();
+                ([("content-type", "application/json")], page)
+            }),
+        )
+        .route(
             "/{version}/{number}",
             axum::routing::get(|| async {
                 Json(json!({"verified_name": "Padaria Estrela", "display_phone_number": "+55 11 4002-8922"}))
@@ -419,5 +430,118 @@ async fn an_expired_token_holds_the_channel_until_the_connection_works_again() {
         let rows = wait_for(&db, |rows| rows.first().is_some_and(|r| r.0 == "sent")).await;
         assert_eq!(rows[0].3, 1, "{}", db.name);
         assert!(!admin.get("/inbox").await.body.contains("parou de enviar"));
+    }
+}
+
+// Multi-threaded: the CLI call blocks this thread while the fake Graph API answers it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn menus_and_templates_leave_in_whatsapps_wire_format() {
+    for db in saw_testkit::backends() {
+        let fake = Fake::default();
+        let server = setup(&db, &fake).await;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let fresh = String::from_utf8(fixture("webhook-text-wire.json"))
+            .unwrap()
+            .replace("1795519300", &now.to_string());
+        deliver(&server, fresh.as_bytes()).await;
+        wait_for(&db, |rows| rows.first().is_some_and(|r| r.0 == "sent")).await;
+        let token = stdout(&cli(&db, &["token", "create", "--name", "erp"]))
+            .trim()
+            .to_owned();
+        let api = server.api();
+        let tickets: Value = api
+            .get(server.url("/api/v1/tickets"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let ticket = tickets["items"][0]["id"].as_i64().unwrap();
+        let url = server.url(&format!("/api/v1/tickets/{ticket}/messages"));
+        let post = |body: Value| api.post(&url).bearer_auth(&token).json(&body).send();
+
+        let menu = json!({"menu": {"body": "Como podemos ajudar?", "options": [
+            {"id": "comercial", "title": "Comercial"}, {"id": "suporte", "title": "Suporte"}]}});
+        let response = post(menu).await.unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED, "{}", db.name);
+        let stored: Value = response.json().await.unwrap();
+        assert_eq!(stored["kind"], "interactive");
+        assert_eq!(stored["text"], "Como podemos ajudar?");
+        wait_for(&db, |rows| rows.len() == 2 && rows[1].0 == "sent").await;
+        {
+            let calls = fake.calls.lock().unwrap();
+            let body = &calls.last().unwrap().2;
+            assert_eq!(body["type"], "interactive", "{body}");
+            assert_eq!(body["interactive"]["type"], "button");
+            assert_eq!(
+                body["interactive"]["action"]["buttons"][1]["reply"],
+                json!({"id": "suporte", "title": "Suporte"})
+            );
+        }
+
+        // Templates come from Meta; only the channel's API base gets the token (the next
+        // page points at graph.facebook.com and is not followed).
+        let channel = Store::open(&db.url)
+            .await
+            .unwrap()
+            .read(|c| c.scalar_i64("SELECT id FROM channels WHERE kind = 'whatsapp'", &[]))
+            .await
+            .unwrap()
+            .to_string();
+        let out = cli(&db, &["channel", "templates", &channel, "--sync"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let listed = stdout(&out);
+        assert!(
+            listed.contains("confirmacao_agendamento") && listed.contains("PAUSED"),
+            "{listed}"
+        );
+
+        // After 24 hours without a word from the customer only a template goes.
+        Store::open(&db.url)
+            .await
+            .unwrap()
+            .write(|c| {
+                let old = saw_store::now() - chrono::Duration::hours(30);
+                c.execute(
+                    "UPDATE tickets SET last_inbound_at = $1",
+                    saw_store::params![old],
+                )
+            })
+            .await
+            .unwrap();
+        let refused = post(json!({"text": "Oi?"})).await.unwrap();
+        assert_eq!(refused.status(), StatusCode::CONFLICT);
+        let wrong = post(
+            json!({"template": {"name": "confirmacao_agendamento", "language": "pt_BR",
+                                              "body_params": ["João"]}}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body: Value = wrong.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "template_parameters", "{body}");
+        let paused = post(json!({"template": {"name": "promocao_semana", "language": "pt_BR"}}))
+            .await
+            .unwrap();
+        assert_eq!(paused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let ok = post(
+            json!({"template": {"name": "confirmacao_agendamento", "language": "pt_BR",
+                                           "header_params": ["#4521"],
+                                           "body_params": ["João", "4521", "amanhã às 14h"]}}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(ok.status(), StatusCode::CREATED, "{}", db.name);
+        wait_for(&db, |rows| rows.len() == 3 && rows[2].0 == "sent").await;
+        let calls = fake.calls.lock().unwrap();
+        let body = &calls.last().unwrap().2;
+        assert_eq!(body["type"], "template", "{body}");
+        assert_eq!(body["template"]["name"], "confirmacao_agendamento");
+        assert_eq!(body["template"]["language"]["code"], "pt_BR");
     }
 }

@@ -115,3 +115,82 @@ async fn writing_oi_on_the_sandbox_opens_a_greeted_ticket() {
         assert!(empty.body.contains("Escreva a mensagem"));
     }
 }
+
+#[tokio::test]
+async fn a_menu_shows_as_buttons_and_a_tap_comes_back_as_the_chosen_option() {
+    let db = saw_testkit::sqlite();
+    let server = Server::start(&db);
+    let browser = server.admin_browser().await;
+    let who = [("cliente", "joao-02"), ("nome", "João")];
+    let sent = browser
+        .submit("/sandbox", "/sandbox", &[who[0], who[1], ("texto", "oi")])
+        .await;
+    let back = sent.location.unwrap();
+    let token = stdout(&cli(&db, &["token", "create", "--name", "sandbox"]))
+        .trim()
+        .to_owned();
+    let api = server.api();
+    let tickets: serde_json::Value = api
+        .get(server.url("/api/v1/tickets"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ticket = tickets["items"][0]["id"].as_i64().unwrap();
+    let url = server.url(&format!("/api/v1/tickets/{ticket}/messages"));
+    let posted = api
+        .post(&url)
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"menu": {"body": "Escolha uma opção", "options": [
+            {"id": "comercial", "title": "Comercial"}, {"id": "suporte", "title": "Suporte <2>"}]}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), StatusCode::CREATED);
+    let mut shown = String::new();
+    for _ in 0..100 {
+        shown = browser.get(&back).await.body;
+        if shown.contains("name=\"opcao\"") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        shown.contains("value=\"suporte\"")
+            && (shown.contains("Suporte &#60;2&#62;") || shown.contains("Suporte &lt;2&gt;")),
+        "{shown}"
+    );
+    let tapped = browser
+        .submit(
+            &back,
+            "/sandbox",
+            &[
+                who[0],
+                who[1],
+                ("opcao", "suporte"),
+                ("texto", "Suporte <2>"),
+            ],
+        )
+        .await;
+    assert_eq!(tapped.status, StatusCode::SEE_OTHER, "{}", tapped.body);
+    let messages: serde_json::Value = api
+        .get(&url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let last = messages["items"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["kind"], "interactive", "{last}");
+    assert_eq!(last["chosen_option"]["id"], "suporte");
+}

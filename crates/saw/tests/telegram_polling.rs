@@ -44,6 +44,9 @@ async fn bot_api(State(fake): State<FakeBot>, uri: Uri, Json(body): Json<Value>)
         }
         "sendMessage" => Json(json!({"ok": true, "result": {
             "message_id": 9000, "date": 1795518000, "chat": {"id": body["chat_id"], "type": "private"}, "text": body["text"]}})),
+        "deleteWebhook" | "setWebhook" | "answerCallbackQuery" => {
+            Json(json!({"ok": true, "result": true}))
+        }
         _ => Json(json!({"ok": false, "error_code": 404, "description": "Not Found"})),
     }
 }
@@ -120,5 +123,113 @@ async fn a_polling_bot_is_polled_stored_and_greeted() {
         greeting["text"].as_str().unwrap().contains("protocolo"),
         "{greeting}"
     );
+    assert_eq!(
+        calls[0].0, "deleteWebhook",
+        "a webhook left behind would block polling"
+    );
+    for _ in 0..50 {
+        if fake
+            .calls
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(m, _)| m == "answerCallbackQuery")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let calls = fake.calls.lock().unwrap().clone();
+    let answer = calls
+        .iter()
+        .find(|(m, _)| m == "answerCallbackQuery")
+        .map(|(_, b)| b)
+        .expect("the button tap is answered");
+    assert!(answer["callback_query_id"].is_string(), "{answer}");
     drop(server);
+}
+
+#[tokio::test]
+async fn a_webhook_bot_is_registered_with_the_public_url_and_its_secret() {
+    let db = saw_testkit::sqlite();
+    let fake = FakeBot::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = axum::Router::new()
+        .fallback(axum::routing::post(bot_api))
+        .with_state(fake.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let server = Server::start_with(
+        &db,
+        &[
+            ("SAW_ADMIN_EMAIL", ADMIN_EMAIL),
+            ("SAW_ADMIN_PASSWORD", ADMIN_PASSWORD),
+            ("SAW_PUBLIC_URL", "https://saw.loja.com.br"),
+        ],
+    );
+    let added = cli(
+        &db,
+        &[
+            "channel",
+            "add",
+            "telegram",
+            "--name",
+            "Bot",
+            "--bot-token",
+            BOT_TOKEN,
+            "--mode",
+            "webhook",
+            "--api-base",
+            &base,
+        ],
+    );
+    assert!(added.status.success(), "{}", stderr(&added));
+    let mut registered = None;
+    for _ in 0..100 {
+        registered = fake
+            .calls
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(m, _)| m == "setWebhook")
+            .map(|(_, b)| b.clone());
+        if registered.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let body = registered.expect("setWebhook is called");
+    let url = body["url"].as_str().unwrap();
+    assert!(
+        url.starts_with("https://saw.loja.com.br/webhooks/telegram/"),
+        "{body}"
+    );
+    let secret = body["secret_token"].as_str().unwrap();
+    assert!(secret.len() >= 16, "{body}");
+    assert!(
+        !fake
+            .calls
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(m, _)| m == "getUpdates"),
+        "a webhook bot is not polled"
+    );
+    // Telegram's calls with that secret are accepted.
+    let path = url.trim_start_matches("https://saw.loja.com.br");
+    let update = std::fs::read(format!(
+        "{}/../saw-channels/tests/fixtures/telegram/update-text.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let response = server
+        .api()
+        .post(server.url(path))
+        .header("x-telegram-bot-api-secret-token", secret)
+        .header("content-type", "application/json")
+        .body(update)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), axum::http::StatusCode::OK);
 }

@@ -254,7 +254,7 @@ async fn get(request: reqwest::RequestBuilder) -> Result<(u16, Vec<u8>, String),
     let response = request
         .send()
         .await
-        .map_err(|e| format!("network: {}", e.without_url()))?;
+        .map_err(|e| crate::outbox::network_error(e))?;
     let status = response.status().as_u16();
     let content_type = content_type(&response);
     let body = response
@@ -296,7 +296,7 @@ async fn download(
 ) -> Fetched {
     let mut response = match request.send().await {
         Ok(r) => r,
-        Err(e) => return Fetched::Retry(format!("network: {}", e.without_url())),
+        Err(e) => return Fetched::Retry(crate::outbox::network_error(e)),
     };
     let status = response.status().as_u16();
     if !(200..300).contains(&status) {

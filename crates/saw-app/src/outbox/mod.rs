@@ -21,6 +21,7 @@ use rand::Rng;
 use saw_channels::outbound::{self, SendOutcome};
 use saw_core::channel::ChannelConfig;
 use saw_core::conversation::DeliveryStatus;
+use saw_core::outbound::OutboundPayload;
 use saw_store::repo::outbox::{self, Leased};
 use saw_store::repo::{channels as channel_repo, messages};
 use saw_store::{StoreError, now};
@@ -70,6 +71,20 @@ pub fn http_client_with_timeout(timeout: Duration) -> Result<reqwest::Client, Ap
         .user_agent(concat!("SAW/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| AppError::Secrets(format!("cannot set up the HTTP client: {e}")))
+}
+
+/// A failed provider call in words: the error and its causes ("connection refused",
+/// "timed out"), never the URL (Telegram's holds the bot token).
+pub fn network_error(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut text = format!("network: {e}");
+    let mut source = std::error::Error::source(&e);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// Asks a running dispatcher to stop between two sends.
@@ -200,6 +215,20 @@ async fn call_provider(
     config: &ChannelConfig,
     row: &Leased,
 ) -> SendOutcome {
+    let payload = match row.payload.as_deref() {
+        None => OutboundPayload::Text {
+            body: row.body.clone(),
+        },
+        Some(json) => match serde_json::from_str::<OutboundPayload>(json) {
+            Ok(payload) => payload,
+            Err(e) => {
+                return SendOutcome::Failed {
+                    reason: format!("the stored message cannot be read: {e}"),
+                };
+            }
+        },
+    };
+    let reply_to = row.reply_to.as_deref();
     let (url, body, classify): (String, serde_json::Value, Classifier) = match config {
         ChannelConfig::Sandbox => {
             return SendOutcome::Sent {
@@ -208,18 +237,28 @@ async fn call_provider(
         }
         ChannelConfig::WhatsApp(wa) => (
             outbound::whatsapp::messages_url(&wa.settings.api_base, &wa.phone_number_id),
-            outbound::whatsapp::text(&row.to, &row.body),
+            outbound::whatsapp::request(&row.to, &payload, reply_to),
             outbound::whatsapp::outcome,
         ),
-        ChannelConfig::Telegram(tg) => (
-            outbound::telegram::method_url(
-                &tg.settings.api_base,
-                tg.secrets.bot_token.expose(),
-                "sendMessage",
-            ),
-            outbound::telegram::text(&row.to, &row.body),
-            outbound::telegram::outcome,
-        ),
+        ChannelConfig::Telegram(tg) => {
+            let (method, body) = match outbound::telegram::request(&row.to, &payload, reply_to) {
+                Ok(request) => request,
+                Err(unsupported) => {
+                    return SendOutcome::Failed {
+                        reason: unsupported.to_string(),
+                    };
+                }
+            };
+            (
+                outbound::telegram::method_url(
+                    &tg.settings.api_base,
+                    tg.secrets.bot_token.expose(),
+                    method,
+                ),
+                body,
+                outbound::telegram::outcome,
+            )
+        }
     };
     let mut request = http.post(&url).json(&body);
     if let ChannelConfig::WhatsApp(wa) = config {
@@ -238,7 +277,7 @@ async fn call_provider(
         }
         // Never log the URL: Telegram's carries the bot token.
         Err(e) => SendOutcome::Retry {
-            reason: format!("network: {}", e.without_url()),
+            reason: crate::outbox::network_error(e),
             after: None,
         },
     }

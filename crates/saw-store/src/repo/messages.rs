@@ -183,6 +183,9 @@ pub struct MessageRow {
     pub raw: Option<String>,
     pub created_at: DateTime<Utc>,
     pub media: Option<MediaInfo>,
+    /// What an outbound message sends when it is more than text (a menu, a template), as
+    /// JSON.
+    pub payload: Option<String>,
 }
 
 /// Where a message's file stands.
@@ -199,7 +202,7 @@ pub struct MediaInfo {
 const ROW_SELECT: &str =
     "SELECT m.id, m.direction, m.kind, m.body, m.media_ref, m.media_type, m.provider_id, m.status,
         m.error, u.id, u.name, m.is_note, m.reply_to_id, m.reaction, m.raw, m.created_at,
-        m.ticket_id, m.media_state, m.media_size, m.media_filename, m.media_error
+        m.ticket_id, m.media_state, m.media_size, m.media_filename, m.media_error, m.payload
     FROM messages m LEFT JOIN users u ON u.id = m.author_user_id";
 
 fn message_row(r: &dyn crate::Row) -> Result<MessageRow, StoreError> {
@@ -235,6 +238,7 @@ fn message_row(r: &dyn crate::Row) -> Result<MessageRow, StoreError> {
             }),
             None => None,
         },
+        payload: r.opt_text(21)?,
     })
 }
 

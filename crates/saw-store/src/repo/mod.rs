@@ -13,6 +13,7 @@ pub mod queues;
 pub mod recovery_codes;
 pub mod sessions;
 pub mod settings;
+pub mod templates;
 pub mod tickets;
 pub mod tokens;
 pub mod users;

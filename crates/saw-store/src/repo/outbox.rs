@@ -26,20 +26,36 @@ pub fn enqueue_text(
     m: &NewOutbound<'_>,
     now: DateTime<Utc>,
 ) -> Result<MessageId, StoreError> {
+    enqueue(c, m, MessageKind::Text, None, None, now)
+}
+
+/// Queues a message of any kind: `body` is what the inbox shows (a menu's text, a caption),
+/// `payload` the JSON of what to send when it is more than text, `reply_to` the message it
+/// quotes.
+pub fn enqueue(
+    c: &mut dyn Conn,
+    m: &NewOutbound<'_>,
+    kind: MessageKind,
+    payload: Option<&str>,
+    reply_to: Option<MessageId>,
+    now: DateTime<Utc>,
+) -> Result<MessageId, StoreError> {
     c.insert_returning_id(
         "INSERT INTO messages (account_id, ticket_id, channel_id, direction, kind, body, status, author_user_id,
-                               is_note, attempts, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE, 0, $9, $9) RETURNING id",
+                               is_note, attempts, created_at, updated_at, payload, reply_to_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE, 0, $9, $9, $10, $11) RETURNING id",
         params![
             m.account_id,
             m.ticket_id,
             m.channel_id,
             MessageDirection::Outbound.as_str(),
-            MessageKind::Text.as_str(),
+            kind.as_str(),
             m.body,
             DeliveryStatus::Queued.as_str(),
             m.author,
-            now
+            now,
+            payload,
+            reply_to
         ],
     )
     .map(MessageId::new)
@@ -53,6 +69,10 @@ pub struct Leased {
     pub channel_id: ChannelId,
     pub ticket_id: TicketId,
     pub body: String,
+    /// The JSON of what to send when it is more than `body` as text.
+    pub payload: Option<String>,
+    /// The provider's id of the message this one quotes.
+    pub reply_to: Option<String>,
     /// The customer's id on the channel (`wa_id`, Telegram chat id).
     pub to: String,
     pub attempts: i64,
@@ -89,8 +109,10 @@ pub fn lease_due(
     let mut leased = Vec::with_capacity(ids.len());
     for id in ids {
         leased.push(c.query_one(
-            "SELECT m.id, m.account_id, m.channel_id, m.ticket_id, COALESCE(m.body, ''), k.external_id, m.attempts
+            "SELECT m.id, m.account_id, m.channel_id, m.ticket_id, COALESCE(m.body, ''), k.external_id, m.attempts,
+                    m.payload, q.provider_id
              FROM messages m JOIN tickets t ON t.id = m.ticket_id JOIN contacts k ON k.id = t.contact_id
+             LEFT JOIN messages q ON q.id = m.reply_to_id
              WHERE m.id = $1",
             params![id],
             |r| {
@@ -102,6 +124,8 @@ pub fn lease_due(
                     body: r.text(4)?,
                     to: r.text(5)?,
                     attempts: r.i64(6)?,
+                    payload: r.opt_text(7)?,
+                    reply_to: r.opt_text(8)?,
                     lease: lease_until,
                 })
             },

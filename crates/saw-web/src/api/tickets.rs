@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use saw_app::tickets::Compose;
 use saw_core::conversation::{MessageKind, TicketStatus};
 use saw_core::ids::TicketId;
 use saw_store::repo::messages::MessageRow;
@@ -162,11 +163,36 @@ fn media_json(m: &MessageRow) -> Option<Value> {
     }))
 }
 
+/// `{"text"}`, `{"menu": {...}}` or `{"template": {...}}` (exactly one), and `private`.
 #[derive(Debug, Deserialize)]
 pub struct NewMessage {
-    text: String,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    menu: Option<saw_core::outbound::Menu>,
+    #[serde(default)]
+    template: Option<saw_core::outbound::TemplatePayload>,
     #[serde(default)]
     private: bool,
+}
+
+impl NewMessage {
+    fn compose(self) -> Result<(Compose, bool), ApiError> {
+        use saw_core::outbound::OutboundPayload;
+        let content = match (self.text, self.menu, self.template) {
+            (Some(text), None, None) => Compose::Text(text),
+            (None, Some(menu), None) => Compose::Payload(OutboundPayload::Menu(menu)),
+            (None, None, Some(t)) => Compose::Payload(OutboundPayload::Template(t)),
+            _ => {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_json",
+                    "send exactly one of text, menu or template",
+                ));
+            }
+        };
+        Ok((content, self.private))
+    }
 }
 
 /// `POST /api/v1/tickets/{id}/messages`: send as the token's user (through the outbox), or
@@ -183,15 +209,10 @@ pub async fn post_message(
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let posted = saw_app::tickets::post_message(
-        &state.app,
-        &user,
-        TicketId::new(id),
-        &body.text,
-        body.private,
-        key,
-    )
-    .await?;
+    let (content, private) = body.compose()?;
+    let posted =
+        saw_app::tickets::post_message(&state.app, &user, TicketId::new(id), content, private, key)
+            .await?;
     let replayed = if posted.replayed { "true" } else { "false" };
     Ok((
         StatusCode::CREATED,

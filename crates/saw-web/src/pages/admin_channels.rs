@@ -47,6 +47,8 @@ struct DetailPage {
     verify_token: Option<String>,
     check: Option<String>,
     check_ok: bool,
+    /// WhatsApp only: the synced templates (name, language, status, body).
+    templates: Option<Vec<(String, String, String, String)>>,
 }
 
 fn actor(viewer: &Viewer) -> Actor {
@@ -121,6 +123,30 @@ pub async fn create(
                 .into_response();
         }
     };
+    // A pasted bot token is checked with getMe before it is stored.
+    if let Ok(NewChannelInput::Telegram {
+        bot_token,
+        api_base,
+        ..
+    }) = &input
+        && saw_core::channel::ChannelConfig::telegram(bot_token, TelegramMode::Polling, None, "x")
+            .is_ok()
+    {
+        let t = viewer.t;
+        let refusal =
+            match saw_app::connection_check::telegram_token(api_base.as_deref(), bot_token).await {
+                Ok(Check::Works(_)) => None,
+                Ok(Check::BadToken) => Some(t.get("channels.bad_token").to_owned()),
+                Ok(Check::Network(why)) => Some(t.fmt("channels.network", &[("why", &why)])),
+                Ok(Check::Other(why)) => Some(t.fmt("channels.other", &[("why", &why)])),
+                Ok(_) => None,
+                Err(e) => Some(error::message(t, &e)),
+            };
+        if let Some(refusal) = refusal {
+            let chrome = Chrome::new(&viewer, "channels").with_error(refusal);
+            return list_page(&state, &viewer, chrome, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    }
     let added = match input {
         Ok(input) => {
             saw_app::channels::add(&state.app, &actor(&viewer), viewer.account.id, input).await
@@ -196,7 +222,27 @@ async fn detail(
         _ => (None, "channels.whatsapp_hint", None),
     };
     let (check, check_ok) = check.map_or((None, false), |(text, ok)| (Some(text), ok));
+    let templates = if channel.kind == saw_core::conversation::ChannelKind::WhatsApp {
+        let list = saw_app::templates::list(&state.app, viewer.account.id, channel.id)
+            .await
+            .unwrap_or_default();
+        Some(
+            list.into_iter()
+                .map(|t| {
+                    (
+                        t.name,
+                        t.language,
+                        t.status,
+                        t.body_text.unwrap_or_default(),
+                    )
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
     let page = DetailPage {
+        templates,
         chrome,
         id: channel.id,
         name: channel.name,
@@ -244,6 +290,34 @@ pub async fn test(
         Ok(Check::NothingToCheck) => (t.get("channels.nothing").to_owned(), true),
         Err(e) => return PageError::from_app(t, e).into_response(),
     };
+    detail(
+        &state,
+        &viewer,
+        &headers,
+        id,
+        Chrome::new(&viewer, "channels"),
+        Some(result),
+    )
+    .await
+}
+
+/// `POST /admin/channels/{id}/templates`: fetch the number's templates from Meta.
+pub async fn sync_templates(
+    State(state): State<AppState>,
+    AdminViewer(viewer): AdminViewer,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Response {
+    let id = ChannelId::new(id);
+    let t = viewer.t;
+    let result =
+        match saw_app::templates::sync(&state.app, &actor(&viewer), viewer.account.id, id).await {
+            Ok(list) => (
+                t.fmt("channels.templates_synced", &[("count", &list.len())]),
+                true,
+            ),
+            Err(e) => (crate::error::message(t, &e), false),
+        };
     detail(
         &state,
         &viewer,

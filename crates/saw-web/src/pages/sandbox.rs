@@ -4,6 +4,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use saw_core::outbound::OutboundPayload;
 use serde::Deserialize;
 
 use super::Chrome;
@@ -18,6 +19,17 @@ pub struct Bubble {
     pub text: String,
     pub time: String,
     pub status: String,
+    /// A menu's options (id, title), shown as buttons the pretend customer can tap.
+    pub options: Vec<(String, String)>,
+}
+
+fn menu_options(payload: Option<&str>) -> Vec<(String, String)> {
+    match payload.and_then(|p| serde_json::from_str::<OutboundPayload>(p).ok()) {
+        Some(OutboundPayload::Menu(menu)) => {
+            menu.options.into_iter().map(|o| (o.id, o.title)).collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 #[derive(Template)]
@@ -83,6 +95,7 @@ async fn page(
     let messages = messages
         .into_iter()
         .map(|m| Bubble {
+            options: menu_options(m.payload.as_deref()),
             from_customer: m.direction == saw_core::conversation::MessageDirection::Inbound,
             text: m.body.unwrap_or_else(|| format!("[{}]", m.kind.as_str())),
             time: m
@@ -137,8 +150,16 @@ pub async fn send(State(state): State<AppState>, viewer: Viewer, form: FormField
         return refused;
     }
     let (customer, name, text) = (form.get("cliente"), form.get("nome"), form.get("texto"));
-    match saw_app::sandbox::customer_writes(&state.app, viewer.account.id, customer, name, text)
-        .await
+    let option = Some(form.get("opcao")).filter(|o| !o.is_empty());
+    match saw_app::sandbox::customer_writes(
+        &state.app,
+        viewer.account.id,
+        customer,
+        name,
+        text,
+        option,
+    )
+    .await
     {
         Ok(_) => Redirect::to(&format!("/sandbox?{}", query_of(customer, name))).into_response(),
         Err(e) if !error::status_of(&e).is_server_error() => {

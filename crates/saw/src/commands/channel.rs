@@ -100,6 +100,48 @@ pub async fn run(app: &App, command: ChannelCommand) -> Result<(), CliError> {
                 ),
             }
         }
+        ChannelCommand::Templates { id, sync } => {
+            let list = if sync {
+                saw_app::templates::sync(app, &actor, account.id, id).await?
+            } else {
+                saw_app::templates::list(app, account.id, id).await?
+            };
+            if list.is_empty() {
+                println!(
+                    "no templates{}",
+                    if sync {
+                        " at Meta for this number"
+                    } else {
+                        " synced yet: run with --sync"
+                    }
+                );
+                return Ok(());
+            }
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|t| {
+                    vec![
+                        t.name.clone(),
+                        t.language.clone(),
+                        t.status.clone(),
+                        t.category.clone().unwrap_or_default(),
+                        t.body_params.to_string(),
+                        t.header_params.to_string(),
+                    ]
+                })
+                .collect();
+            output::table(
+                &[
+                    "NAME",
+                    "LANGUAGE",
+                    "STATUS",
+                    "CATEGORY",
+                    "BODY PARAMS",
+                    "HEADER PARAMS",
+                ],
+                &rows,
+            );
+        }
     }
     Ok(())
 }

@@ -78,7 +78,7 @@ pub async fn run(common: &CommonArgs, args: ServeArgs) -> Result<(), CliError> {
     let state = AppState::new(
         app.clone(),
         WebConfig {
-            public_url,
+            public_url: public_url.clone(),
             trusted_proxies,
             max_body: args.max_body,
         },
@@ -92,7 +92,7 @@ pub async fn run(common: &CommonArgs, args: ServeArgs) -> Result<(), CliError> {
     );
     let http = saw_app::outbox::http_client()?;
     let (stop_dispatcher, dispatcher) = saw_app::outbox::spawn(app.clone(), http.clone());
-    let poller = saw_app::telegram_poller::spawn(app.clone(), http);
+    let poller = saw_app::telegram_poller::spawn(app.clone(), http, public_url.clone());
     let media_http =
         saw_app::outbox::http_client_with_timeout(saw_app::media::fetch::CALL_TIMEOUT)?;
     let (stop_media, media) = saw_app::media::fetch::spawn(app.clone(), media_http);
