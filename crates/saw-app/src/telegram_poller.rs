@@ -81,7 +81,7 @@ async fn register_webhook(
         .json(&body)
         .send()
         .await
-        .map_err(|e| crate::outbox::network_error(e))?;
+        .map_err(crate::outbox::network_error)?;
     let status = response.status().as_u16();
     let bytes = response
         .bytes()
@@ -243,7 +243,7 @@ async fn round(
         .json(&body)
         .send()
         .await
-        .map_err(|e| crate::outbox::network_error(e))?;
+        .map_err(crate::outbox::network_error)?;
     let status = response.status().as_u16();
     let bytes = response
         .bytes()

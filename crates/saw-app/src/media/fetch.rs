@@ -254,7 +254,7 @@ async fn get(request: reqwest::RequestBuilder) -> Result<(u16, Vec<u8>, String),
     let response = request
         .send()
         .await
-        .map_err(|e| crate::outbox::network_error(e))?;
+        .map_err(crate::outbox::network_error)?;
     let status = response.status().as_u16();
     let content_type = content_type(&response);
     let body = response
