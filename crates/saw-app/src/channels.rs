@@ -152,6 +152,124 @@ pub async fn add(
     })
 }
 
+/// What [`update`] changes; `None` keeps the current value.
+#[derive(Debug, Clone, Default)]
+pub struct ChannelChanges {
+    pub name: Option<String>,
+    /// WhatsApp: a new access token (they expire); Telegram: a new bot token of the same bot.
+    pub token: Option<String>,
+    pub app_secret: Option<String>,
+    pub api_base: Option<String>,
+    /// Telegram only (ignored for other kinds).
+    pub mode: Option<TelegramMode>,
+    /// Sends per second (0 restores the provider's default).
+    pub max_per_second: Option<u32>,
+    /// Reactivate a deactivated channel.
+    pub activate: bool,
+}
+
+/// Changes a channel's name, credentials or settings. New credentials also end a hold on
+/// its outbox (the next send tells whether they work).
+pub async fn update(
+    app: &App,
+    actor: &Actor,
+    account: AccountId,
+    id: ChannelId,
+    changes: ChannelChanges,
+) -> Result<Channel, AppError> {
+    let (current, mut config) = get_decrypted(app, account, id).await?;
+    let name = match &changes.name {
+        Some(name) => channel::channel_name(name)?,
+        None => current.name.clone(),
+    };
+    let rate = changes.max_per_second.map(|n| Some(n).filter(|n| *n > 0));
+    let provider_key = config.provider_key().map(str::to_owned);
+    match &mut config {
+        ChannelConfig::WhatsApp(wa) => {
+            let rebuilt = ChannelConfig::whatsapp(
+                &wa.phone_number_id,
+                &wa.settings.waba_id,
+                Some(changes.api_base.as_deref().unwrap_or(&wa.settings.api_base)),
+                changes
+                    .token
+                    .as_deref()
+                    .unwrap_or(wa.secrets.access_token.expose()),
+                changes
+                    .app_secret
+                    .as_deref()
+                    .unwrap_or(wa.secrets.app_secret.expose()),
+                wa.secrets.verify_token.expose(),
+            )?;
+            let previous_rate = wa.settings.max_per_second;
+            config = rebuilt;
+            if let ChannelConfig::WhatsApp(wa) = &mut config {
+                wa.settings.max_per_second = rate.unwrap_or(previous_rate);
+            }
+        }
+        ChannelConfig::Telegram(tg) => {
+            let token = changes
+                .token
+                .as_deref()
+                .unwrap_or(tg.secrets.bot_token.expose());
+            let rebuilt = ChannelConfig::telegram(
+                token,
+                changes.mode.unwrap_or(tg.settings.mode),
+                Some(changes.api_base.as_deref().unwrap_or(&tg.settings.api_base)),
+                tg.secrets.webhook_secret.expose(),
+            )?;
+            if rebuilt.provider_key() != provider_key.as_deref() {
+                return Err(AppError::OtherBot);
+            }
+            let previous_rate = tg.settings.max_per_second;
+            config = rebuilt;
+            if let ChannelConfig::Telegram(tg) = &mut config {
+                tg.settings.max_per_second = rate.unwrap_or(previous_rate);
+            }
+        }
+        ChannelConfig::Sandbox => {}
+    }
+    let (settings, credentials) = seal(&app.secrets, &config);
+    let new_credentials = changes.token.is_some() || changes.app_secret.is_some();
+    let mut entry = actor.audit(account, "channel.updated", name.clone());
+    entry.detail = Some(
+        [
+            changes.name.as_ref().map(|_| "name"),
+            changes.token.as_ref().map(|_| "token"),
+            changes.app_secret.as_ref().map(|_| "app secret"),
+            changes.api_base.as_ref().map(|_| "api base"),
+            changes.mode.as_ref().map(|_| "mode"),
+            changes.max_per_second.as_ref().map(|_| "rate"),
+            changes.activate.then_some("reactivated"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", "),
+    );
+    let activate = changes.activate;
+    let (channel, recovered) = app
+        .store
+        .write(move |c| {
+            let at = now();
+            channels::update_config(c, account, id, &name, &settings, credentials.as_deref(), at)?;
+            if activate {
+                channels::set_active(c, account, id, true, at)?;
+            }
+            let recovered = new_credentials && channels::mark_healthy(c, id)?;
+            audit::record(c, &entry, at)?;
+            Ok::<_, AppError>((channels::by_id(c, account, id)?.channel, recovered))
+        })
+        .await?;
+    if recovered {
+        app.events.publish([crate::events::Event::ChannelHealth {
+            account_id: account,
+            channel_id: id,
+            healthy: true,
+        }]);
+    }
+    Ok(channel)
+}
+
 /// Every channel of the account, secrets masked.
 pub async fn list(app: &App, account: AccountId) -> Result<Vec<ChannelSummary>, AppError> {
     let stored = app.store.read(move |c| channels::list(c, account)).await?;

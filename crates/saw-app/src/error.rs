@@ -43,6 +43,8 @@ pub enum AppError {
         "this Idempotency-Key was used for another request; use a new key for each new message"
     )]
     IdempotencyKeyReused,
+    #[error("this token belongs to another bot: add that bot as a new channel")]
+    OtherBot,
     #[error("only WhatsApp channels have message templates")]
     WhatsAppOnly,
     #[error("the provider refused: {0}")]
@@ -103,6 +105,7 @@ impl AppError {
             AppError::TicketResolved => "ticket_resolved",
             AppError::WindowClosed => "window_closed",
             AppError::IdempotencyKeyReused => "idempotency_key_reused",
+            AppError::OtherBot => "other_bot",
             AppError::WhatsAppOnly => "whatsapp_only",
             AppError::Provider(_) => "provider_error",
             AppError::UnknownTemplate(_) => "unknown_template",

@@ -110,6 +110,13 @@ mod as_str {
     }
 }
 
+/// Counts of things that leave no row behind, for operators (the metrics endpoint).
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Validly signed WhatsApp webhook elements for numbers SAW does not serve.
+    pub unknown_whatsapp_numbers: std::sync::atomic::AtomicU64,
+}
+
 /// Publishes committed changes to whoever listens.
 #[derive(Clone)]
 pub struct EventBus {

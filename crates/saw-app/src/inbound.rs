@@ -108,6 +108,9 @@ pub async fn whatsapp_webhook(
         match channel {
             Some(channel) => routed.push((channel, event)),
             None => {
+                app.counters
+                    .unknown_whatsapp_numbers
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 if !outcome.unknown_numbers.contains(&number) {
                     outcome.unknown_numbers.push(number);
                 }

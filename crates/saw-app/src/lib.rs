@@ -64,6 +64,7 @@ pub struct App {
     pub policy: AuthPolicy,
     pub events: events::EventBus,
     pub media: media::MediaStore,
+    pub counters: std::sync::Arc<events::Counters>,
 }
 
 impl App {
@@ -79,6 +80,7 @@ impl App {
             secrets,
             policy,
             events: events::EventBus::default(),
+            counters: Default::default(),
             media: media::MediaStore::new(data_dir.join("media")),
         }
     }

@@ -30,6 +30,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
         | AppError::WindowClosed => StatusCode::CONFLICT,
         AppError::IdempotencyKeyReused
         | AppError::WhatsAppOnly
+        | AppError::OtherBot
         | AppError::UnknownTemplate(_)
         | AppError::TemplateNotApproved(_)
         | AppError::TemplateParameters { .. }

@@ -242,6 +242,11 @@ pub enum ChannelCommand {
         /// The channel's id.
         id: ChannelId,
     },
+    /// Change a channel: a new access token or bot token (tokens expire), app secret, name, API base, Telegram mode or send rate. New credentials release messages held while the channel was down. Give only what changes.
+    #[command(
+        after_help = "Each secret can come from standard input instead (give \"-\" as its value; one per command), so it need not sit in shell history.\n\nExamples:\n  saw channel update 2 --token - < new-access-token.txt\n  saw channel update 3 --mode polling\n  saw channel update 2 --max-per-second 1000"
+    )]
+    Update(ChannelUpdateArgs),
     /// List a WhatsApp channel's message templates (as last synced); with --sync, fetch them from Meta first. Agents pick them to write after the customer's 24-hour window has closed.
     Templates {
         /// The channel's id.
@@ -250,6 +255,33 @@ pub enum ChannelCommand {
         #[arg(long)]
         sync: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ChannelUpdateArgs {
+    /// The channel's id (see `saw channel list`).
+    pub id: ChannelId,
+    /// A new name shown to agents.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// A new WhatsApp access token, or a new token of the same Telegram bot; "-" reads it from standard input.
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<SecretArg>,
+    /// A new Meta app secret (WhatsApp); "-" reads it from standard input.
+    #[arg(long, value_name = "SECRET")]
+    pub app_secret: Option<SecretArg>,
+    /// A new API base URL.
+    #[arg(long, value_name = "URL")]
+    pub api_base: Option<String>,
+    /// How a Telegram bot's updates arrive.
+    #[arg(long, value_enum)]
+    pub mode: Option<TelegramModeArg>,
+    /// Messages per second this channel may send (WhatsApp numbers on Meta's higher tier take 1000); 0 restores the provider's default (WhatsApp 80, Telegram 30).
+    #[arg(long, value_name = "N")]
+    pub max_per_second: Option<u32>,
+    /// Reactivate a deactivated channel.
+    #[arg(long)]
+    pub activate: bool,
 }
 
 #[derive(Debug, Subcommand)]

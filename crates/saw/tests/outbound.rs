@@ -545,3 +545,52 @@ async fn menus_and_templates_leave_in_whatsapps_wire_format() {
         assert_eq!(body["template"]["language"]["code"], "pt_BR");
     }
 }
+
+#[tokio::test]
+async fn a_new_token_releases_the_held_messages_and_is_used_from_then_on() {
+    let db = saw_testkit::sqlite();
+    let fake = Fake::default();
+    fake.script
+        .lock()
+        .unwrap()
+        .push_back((401, fixture_json("error-190.json")));
+    let server = setup(&db, &fake).await;
+    deliver(&server, &fixture("webhook-text-wire.json")).await;
+    for _ in 0..200 {
+        if !fake.calls.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(outbound(&db).await[0].0, "queued");
+    let channel = Store::open(&db.url)
+        .await
+        .unwrap()
+        .read(|c| c.scalar_i64("SELECT id FROM channels WHERE kind = 'whatsapp'", &[]))
+        .await
+        .unwrap()
+        .to_string();
+    let out = cli(
+        &db,
+        &[
+            "channel",
+            "update",
+            &channel,
+            "--token",
+            "EAAG-token-novo",
+            "--max-per-second",
+            "1000",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed = stdout(&cli(&db, &["channel", "list"]));
+    assert!(
+        !listed.contains("EAAG-token-novo"),
+        "still masked: {listed}"
+    );
+    wait_for(&db, |rows| rows.first().is_some_and(|r| r.0 == "sent")).await;
+    let calls = fake.calls.lock().unwrap();
+    assert_eq!(calls.last().unwrap().1, "Bearer EAAG-token-novo");
+    drop(server);
+}

@@ -251,10 +251,7 @@ async fn fetch(app: &App, http: &reqwest::Client, m: &PendingMedia) -> Fetched {
 /// A small answer (JSON) read whole: status, body, content type. Errors never carry the
 /// URL (Telegram's holds the bot token).
 async fn get(request: reqwest::RequestBuilder) -> Result<(u16, Vec<u8>, String), String> {
-    let response = request
-        .send()
-        .await
-        .map_err(crate::outbox::network_error)?;
+    let response = request.send().await.map_err(crate::outbox::network_error)?;
     let status = response.status().as_u16();
     let content_type = content_type(&response);
     let body = response

@@ -112,6 +112,23 @@ pub fn delete(c: &mut dyn Conn, account: AccountId, id: ChannelId) -> Result<(),
     )
 }
 
+/// New name, settings and sealed credentials (the provider key never changes).
+pub fn update_config(
+    c: &mut dyn Conn,
+    account: AccountId,
+    id: ChannelId,
+    name: &str,
+    settings: &str,
+    credentials: Option<&[u8]>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    c.execute_one(
+        "UPDATE channels SET name = $3, settings = $4, credentials = $5, updated_at = $6
+         WHERE account_id = $1 AND id = $2",
+        params![account, id, name, settings, credentials, now],
+    )
+}
+
 pub fn set_active(
     c: &mut dyn Conn,
     account: AccountId,

@@ -4,7 +4,7 @@
 //! the service (which seals them) and are never printed back: `list` shows them masked. The
 //! one exception is a verify token SAW generated, printed once because Meta asks for it.
 
-use saw_app::channels::{NewChannelInput, Removal};
+use saw_app::channels::{ChannelChanges, NewChannelInput, Removal};
 use saw_app::{Actor, App, AppError};
 use saw_core::channel::{Channel, TelegramMode};
 use saw_core::conversation::ChannelKind;
@@ -99,6 +99,32 @@ pub async fn run(app: &App, command: ChannelCommand) -> Result<(), CliError> {
                     "{what} is already deactivated and cannot be removed: tickets or messages point at it"
                 ),
             }
+        }
+        ChannelCommand::Update(args) => {
+            let (id, mode) = (args.id, args.mode);
+            let [token, app_secret] =
+                secrets([(args.token, "token"), (args.app_secret, "app secret")])?;
+            let changes = ChannelChanges {
+                name: args.name,
+                token,
+                app_secret,
+                api_base: args.api_base,
+                mode: mode.map(|m| match m {
+                    TelegramModeArg::Polling => TelegramMode::Polling,
+                    TelegramModeArg::Webhook => TelegramMode::Webhook,
+                }),
+                max_per_second: args.max_per_second,
+                activate: args.activate,
+            };
+            let channel = saw_app::channels::update(app, &actor, account.id, id, changes)
+                .await
+                .map_err(|e| match e {
+                    AppError::NotFound => {
+                        CliError::usage(format!("no channel with id {id} (see `saw channel list`)"))
+                    }
+                    other => other.into(),
+                })?;
+            println!("updated {}", describe(&channel));
         }
         ChannelCommand::Templates { id, sync } => {
             let list = if sync {
