@@ -11,14 +11,6 @@ use common::*;
 use saw_store::{Store, params};
 use serde_json::{Value, json};
 
-fn fixture(name: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/../saw-channels/tests/fixtures/whatsapp/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
-
 /// The fixture's text message from `wa_id`, with its own id, sent `age` ago.
 fn text_from(wa_id: &str, id: &str, age: Duration) -> Vec<u8> {
     let sent = std::time::SystemTime::now() - age;
@@ -26,44 +18,13 @@ fn text_from(wa_id: &str, id: &str, age: Duration) -> Vec<u8> {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    fixture("webhook-text-wire.json")
+    String::from_utf8(whatsapp_fixture("webhook-text-wire.json"))
+        .unwrap()
         .replace("5521998765432", wa_id)
         .replace("BR.5647382910564738", &format!("BR.{id}"))
         .replace("wamid.", &format!("wamid.{id}."))
         .replace("1795519300", &secs.to_string())
         .into_bytes()
-}
-
-async fn deliver(server: &Server, body: &[u8]) {
-    let signature = saw_channels::whatsapp::sign(FIXTURE_APP_SECRET.as_bytes(), body);
-    let response = server
-        .api()
-        .post(server.url("/webhooks/whatsapp"))
-        .header("x-hub-signature-256", signature)
-        .body(body.to_vec())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-}
-
-async fn get(server: &Server, token: &str, path: &str) -> Value {
-    server
-        .api()
-        .get(server.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-fn token(db: &TestDb) -> String {
-    stdout(&cli(db, &["token", "create", "--name", "conversas"]))
-        .trim()
-        .to_owned()
 }
 
 async fn sql(db: &TestDb, statement: &'static str, minutes_ago: i64) {
@@ -80,12 +41,12 @@ async fn one_phone_is_one_contact_and_a_resolved_ticket_reopens_within_the_windo
     for db in saw_testkit::backends() {
         let server = Server::start(&db);
         add_fixture_whatsapp(&db, "v", NO_PROVIDER);
-        let token = token(&db);
+        let token = api_token(&db);
 
         // An old account's 8-digit wa_id, then the same phone with the ninth digit.
-        deliver(&server, &text_from("551187654321", "a", Duration::ZERO)).await;
-        deliver(&server, &text_from("5511987654321", "b", Duration::ZERO)).await;
-        let tickets = get(&server, &token, "/api/v1/tickets").await;
+        deliver_whatsapp(&server, &text_from("551187654321", "a", Duration::ZERO)).await;
+        deliver_whatsapp(&server, &text_from("5511987654321", "b", Duration::ZERO)).await;
+        let tickets = get_json(&server, &token, "/api/v1/tickets").await;
         let items = tickets["items"].as_array().unwrap();
         assert_eq!(items.len(), 1, "{}: {tickets}", db.name);
         assert_eq!(items[0]["contact"]["phone"], "+5511987654321");
@@ -95,7 +56,7 @@ async fn one_phone_is_one_contact_and_a_resolved_ticket_reopens_within_the_windo
             db.name
         );
         let first = items[0]["id"].as_i64().unwrap();
-        let messages = get(
+        let messages = get_json(
             &server,
             &token,
             &format!("/api/v1/tickets/{first}/messages"),
@@ -116,8 +77,8 @@ async fn one_phone_is_one_contact_and_a_resolved_ticket_reopens_within_the_windo
             1,
         )
         .await;
-        deliver(&server, &text_from("5511987654321", "c", Duration::ZERO)).await;
-        let tickets = get(&server, &token, "/api/v1/tickets").await;
+        deliver_whatsapp(&server, &text_from("5511987654321", "c", Duration::ZERO)).await;
+        let tickets = get_json(&server, &token, "/api/v1/tickets").await;
         assert_eq!(tickets["items"].as_array().unwrap().len(), 1, "{}", db.name);
         assert_eq!(tickets["items"][0]["status"], "pending", "{}", db.name);
 
@@ -128,8 +89,8 @@ async fn one_phone_is_one_contact_and_a_resolved_ticket_reopens_within_the_windo
             180,
         )
         .await;
-        deliver(&server, &text_from("5511987654321", "d", Duration::ZERO)).await;
-        let tickets = get(&server, &token, "/api/v1/tickets").await;
+        deliver_whatsapp(&server, &text_from("5511987654321", "d", Duration::ZERO)).await;
+        let tickets = get_json(&server, &token, "/api/v1/tickets").await;
         let items = tickets["items"].as_array().unwrap();
         assert_eq!(items.len(), 2, "{}: {tickets}", db.name);
         assert_ne!(items[0]["protocol"], items[1]["protocol"]);
@@ -157,9 +118,9 @@ async fn a_reply_takes_the_ticket_and_a_closed_window_is_refused_before_meta() {
     for db in saw_testkit::backends() {
         let server = Server::start(&db);
         add_fixture_whatsapp(&db, "v", NO_PROVIDER);
-        let token = token(&db);
-        deliver(&server, &text_from("5521998765432", "a", Duration::ZERO)).await;
-        let ticket = get(&server, &token, "/api/v1/tickets").await["items"][0]["id"]
+        let token = api_token(&db);
+        deliver_whatsapp(&server, &text_from("5521998765432", "a", Duration::ZERO)).await;
+        let ticket = get_json(&server, &token, "/api/v1/tickets").await["items"][0]["id"]
             .as_i64()
             .unwrap();
         let reply = |text: &'static str| {
@@ -172,7 +133,7 @@ async fn a_reply_takes_the_ticket_and_a_closed_window_is_refused_before_meta() {
         };
         let response = reply("Oi, João! Entregamos sim.").await.unwrap();
         assert_eq!(response.status(), StatusCode::CREATED, "{}", db.name);
-        let tickets = get(&server, &token, "/api/v1/tickets?status=open").await;
+        let tickets = get_json(&server, &token, "/api/v1/tickets?status=open").await;
         assert_eq!(tickets["items"][0]["id"], ticket, "{}: taken", db.name);
         assert_eq!(tickets["items"][0]["assignee"]["name"], "Administrador");
 
@@ -182,7 +143,7 @@ async fn a_reply_takes_the_ticket_and_a_closed_window_is_refused_before_meta() {
         assert_eq!(response.status(), StatusCode::CONFLICT, "{}", db.name);
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["error"]["code"], "window_closed", "{body}");
-        let messages = get(
+        let messages = get_json(
             &server,
             &token,
             &format!("/api/v1/tickets/{ticket}/messages"),
@@ -217,7 +178,7 @@ async fn the_event_stream_reports_new_tickets_and_messages() {
     let db = saw_testkit::sqlite();
     let server = Server::start(&db);
     add_fixture_whatsapp(&db, "v", NO_PROVIDER);
-    let token = token(&db);
+    let token = api_token(&db);
     let response = server
         .api()
         .get(server.url("/api/v1/events"))
@@ -233,7 +194,7 @@ async fn the_event_stream_reports_new_tickets_and_messages() {
             .starts_with("text/event-stream")
     );
     let mut response = response;
-    deliver(&server, &text_from("5521998765432", "a", Duration::ZERO)).await;
+    deliver_whatsapp(&server, &text_from("5521998765432", "a", Duration::ZERO)).await;
     let mut seen = String::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while !(seen.contains("event: ticket_changed")

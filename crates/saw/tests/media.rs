@@ -121,52 +121,13 @@ async fn start_graph(g: Graph) -> String {
     base
 }
 
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/../saw-channels/tests/fixtures/whatsapp/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
-
-async fn deliver(server: &Server, body: &[u8]) {
-    let signature = saw_channels::whatsapp::sign(FIXTURE_APP_SECRET.as_bytes(), body);
-    let status = server
-        .api()
-        .post(server.url("/webhooks/whatsapp"))
-        .header("x-hub-signature-256", signature)
-        .body(body.to_vec())
-        .send()
-        .await
-        .unwrap()
-        .status();
-    assert_eq!(status, StatusCode::OK);
-}
-
 /// The first inbound message with media, once its media left `pending`.
 async fn settled_media(server: &Server, token: &str) -> (i64, Value) {
     for _ in 0..200 {
-        let tickets: Value = server
-            .api()
-            .get(server.url("/api/v1/tickets"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let tickets = get_json(server, token, "/api/v1/tickets").await;
         if let Some(ticket) = tickets["items"][0]["id"].as_i64() {
-            let messages: Value = server
-                .api()
-                .get(server.url(&format!("/api/v1/tickets/{ticket}/messages")))
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let messages =
+                get_json(server, token, &format!("/api/v1/tickets/{ticket}/messages")).await;
             let media = messages["items"]
                 .as_array()
                 .unwrap()
@@ -191,11 +152,9 @@ async fn an_image_is_fetched_with_the_token_and_served_inline_to_who_may_see_it(
     let base = start_graph(graph.clone()).await;
     let server = Server::start(&db);
     add_fixture_whatsapp(&db, "v-token", &base);
-    let token = stdout(&cli(&db, &["token", "create", "--name", "media"]))
-        .trim()
-        .to_owned();
+    let token = api_token(&db);
 
-    deliver(&server, &fixture("webhook-image.json")).await;
+    deliver_whatsapp(&server, &whatsapp_fixture("webhook-image.json")).await;
     let (_, message) = settled_media(&server, &token).await;
     let media = &message["media"];
     assert_eq!(media["state"], "ready", "{message}");
@@ -256,11 +215,9 @@ async fn a_document_is_a_download_and_a_file_that_lies_about_its_type_is_unavail
     let base = start_graph(graph.clone()).await;
     let server = Server::start(&db);
     add_fixture_whatsapp(&db, "v-token", &base);
-    let token = stdout(&cli(&db, &["token", "create", "--name", "media"]))
-        .trim()
-        .to_owned();
+    let token = api_token(&db);
 
-    deliver(&server, &fixture("webhook-document.json")).await;
+    deliver_whatsapp(&server, &whatsapp_fixture("webhook-document.json")).await;
     let (_, message) = settled_media(&server, &token).await;
     assert_eq!(message["media"]["state"], "ready", "{message}");
     assert_eq!(message["media"]["filename"], "comprovante-pix-2411.pdf");
@@ -291,10 +248,8 @@ async fn a_document_is_a_download_and_a_file_that_lies_about_its_type_is_unavail
     let base = start_graph(graph.clone()).await;
     let server = Server::start(&db);
     add_fixture_whatsapp(&db, "v-token", &base);
-    let token = stdout(&cli(&db, &["token", "create", "--name", "media"]))
-        .trim()
-        .to_owned();
-    deliver(&server, &fixture("webhook-image.json")).await;
+    let token = api_token(&db);
+    deliver_whatsapp(&server, &whatsapp_fixture("webhook-image.json")).await;
     let (_, message) = settled_media(&server, &token).await;
     assert_eq!(message["media"]["state"], "unavailable", "{message}");
     assert!(message["media"]["url"].is_null());

@@ -80,28 +80,6 @@ async fn start_fake(fake: Fake) -> String {
     base
 }
 
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/../saw-channels/tests/fixtures/whatsapp/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
-
-async fn deliver(server: &Server, body: &[u8]) {
-    let signature = saw_channels::whatsapp::sign(FIXTURE_APP_SECRET.as_bytes(), body);
-    let status = server
-        .api()
-        .post(server.url("/webhooks/whatsapp"))
-        .header("x-hub-signature-256", signature)
-        .body(body.to_vec())
-        .send()
-        .await
-        .unwrap()
-        .status();
-    assert_eq!(status, StatusCode::OK);
-}
-
 /// (status, provider id, error, attempts) of the outbound messages, oldest first.
 async fn outbound(db: &TestDb) -> Vec<(String, Option<String>, Option<String>, i64)> {
     let store = Store::open(&db.url).await.unwrap();
@@ -143,7 +121,7 @@ async fn a_new_ticket_is_greeted_once_and_statuses_move_it_forward() {
     for db in saw_testkit::backends() {
         let fake = Fake::default();
         let server = setup(&db, &fake).await;
-        deliver(&server, &fixture("webhook-text-wire.json")).await;
+        deliver_whatsapp(&server, &whatsapp_fixture("webhook-text-wire.json")).await;
         let rows = wait_for(&db, |rows| rows.first().is_some_and(|r| r.0 == "sent")).await;
         assert_eq!(rows.len(), 1, "{}: one greeting", db.name);
         assert_eq!(rows[0].1.as_deref(), Some("wamid.fake.1"));
@@ -165,14 +143,15 @@ async fn a_new_ticket_is_greeted_once_and_statuses_move_it_forward() {
             );
         }
         // A second message on the same ticket gets no second greeting.
-        let second = String::from_utf8(fixture("webhook-text-wire.json"))
+        let second = String::from_utf8(whatsapp_fixture("webhook-text-wire.json"))
             .unwrap()
             .replace("wamid.", "wamid.second.");
-        deliver(&server, second.as_bytes()).await;
+        deliver_whatsapp(&server, second.as_bytes()).await;
         tokio::time::sleep(Duration::from_millis(400)).await;
         assert_eq!(outbound(&db).await.len(), 1, "{}", db.name);
 
-        let delivered = String::from_utf8(fixture("webhook-status-delivered.json")).unwrap();
+        let delivered =
+            String::from_utf8(whatsapp_fixture("webhook-status-delivered.json")).unwrap();
         let old_id = saw_channels::whatsapp::parse(delivered.as_bytes())
             .unwrap()
             .into_iter()
@@ -181,13 +160,13 @@ async fn a_new_ticket_is_greeted_once_and_statuses_move_it_forward() {
                 _ => None,
             })
             .unwrap();
-        deliver(
+        deliver_whatsapp(
             &server,
             delivered.replace(&old_id, "wamid.fake.1").as_bytes(),
         )
         .await;
         assert_eq!(outbound(&db).await[0].0, "delivered", "{}", db.name);
-        let sent = String::from_utf8(fixture("webhook-status-sent.json")).unwrap();
+        let sent = String::from_utf8(whatsapp_fixture("webhook-status-sent.json")).unwrap();
         let old_sent = sent
             .split("\"id\": \"")
             .nth(2)
@@ -196,7 +175,7 @@ async fn a_new_ticket_is_greeted_once_and_statuses_move_it_forward() {
             .next()
             .unwrap()
             .to_owned();
-        deliver(&server, sent.replace(&old_sent, "wamid.fake.1").as_bytes()).await;
+        deliver_whatsapp(&server, sent.replace(&old_sent, "wamid.fake.1").as_bytes()).await;
         assert_eq!(
             outbound(&db).await[0].0,
             "delivered",
@@ -215,19 +194,19 @@ async fn transient_errors_are_retried_and_permanent_ones_fail_with_the_reason() 
         json!({"error": {"message": "(#131000) Something went wrong", "type": "OAuthException", "code": 131000}}),
     ));
     let server = setup(&db, &fake).await;
-    deliver(&server, &fixture("webhook-text-wire.json")).await;
+    deliver_whatsapp(&server, &whatsapp_fixture("webhook-text-wire.json")).await;
     let rows = wait_for(&db, |rows| rows.first().is_some_and(|r| r.0 == "sent")).await;
     assert_eq!(rows[0].3, 2, "sent on the second attempt");
     assert_eq!(fake.calls.lock().unwrap().len(), 2);
 
-    let error: Value = serde_json::from_slice(&fixture("error-131047.json")).unwrap();
+    let error: Value = serde_json::from_slice(&whatsapp_fixture("error-131047.json")).unwrap();
     fake.script.lock().unwrap().push_back((400, error));
-    let other = String::from_utf8(fixture("webhook-text-wire.json"))
+    let other = String::from_utf8(whatsapp_fixture("webhook-text-wire.json"))
         .unwrap()
         .replace("wamid.", "wamid.other.")
         .replace("5521998765432", "5531991234567")
         .replace("BR.5647382910564738", "BR.9999999999999999");
-    deliver(&server, other.as_bytes()).await;
+    deliver_whatsapp(&server, other.as_bytes()).await;
     let rows = wait_for(&db, |rows| rows.len() == 2 && rows[1].0 == "failed").await;
     let reason = rows[1].2.as_deref().unwrap();
     assert!(
@@ -248,29 +227,13 @@ async fn agents_reply_through_the_api_once_per_idempotency_key() {
         let fake = Fake::default();
         let server = setup(&db, &fake).await;
         // The customer writes now: their 24-hour window is open.
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
-        let fresh = String::from_utf8(fixture("webhook-text-wire.json"))
-            .unwrap()
-            .replace("1795519300", &now.to_string());
-        deliver(&server, fresh.as_bytes()).await;
+        deliver_whatsapp(&server, &fresh_whatsapp_text()).await;
         wait_for(&db, |rows| rows.first().is_some_and(|r| r.0 == "sent")).await;
-        let token = stdout(&cli(&db, &["token", "create", "--name", "erp"]))
-            .trim()
-            .to_owned();
+        let token = api_token(&db);
         let api = server.api();
-        let tickets: Value = api
-            .get(server.url("/api/v1/tickets"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
+        let ticket = get_json(&server, &token, "/api/v1/tickets").await["items"][0]["id"]
+            .as_i64()
             .unwrap();
-        let ticket = tickets["items"][0]["id"].as_i64().unwrap();
         let url = server.url(&format!("/api/v1/tickets/{ticket}/messages"));
         let post = |body: Value, key: Option<&str>| {
             let mut request = api.post(&url).bearer_auth(&token).json(&body);
@@ -350,7 +313,7 @@ async fn queued_rows_are_sent_after_a_restart() {
             .push_back((503, json!({"error": {"message": "unavailable", "code": 2}})));
     }
     let server = setup(&db, &fake).await;
-    deliver(&server, &fixture("webhook-text-wire.json")).await;
+    deliver_whatsapp(&server, &whatsapp_fixture("webhook-text-wire.json")).await;
     wait_for(&db, |rows| rows.first().is_some_and(|r| r.3 >= 1)).await;
     server.kill_hard();
     let before = fake.calls.lock().unwrap().len();
@@ -366,7 +329,7 @@ async fn queued_rows_are_sent_after_a_restart() {
 }
 
 fn fixture_json(name: &str) -> Value {
-    serde_json::from_slice(&fixture(name)).unwrap()
+    serde_json::from_slice(&whatsapp_fixture(name)).unwrap()
 }
 
 #[tokio::test]
@@ -378,7 +341,7 @@ async fn a_throughput_limit_is_retried_then_sent() {
         .unwrap()
         .push_back((429, fixture_json("error-130429.json")));
     let server = setup(&db, &fake).await;
-    deliver(&server, &fixture("webhook-text-wire.json")).await;
+    deliver_whatsapp(&server, &whatsapp_fixture("webhook-text-wire.json")).await;
     let rows = wait_for(&db, |rows| rows.first().is_some_and(|r| r.0 == "sent")).await;
     assert_eq!(rows[0].3, 2, "one refused attempt, one accepted");
     assert_eq!(fake.calls.lock().unwrap().len(), 2);
@@ -394,7 +357,7 @@ async fn an_expired_token_holds_the_channel_until_the_connection_works_again() {
             .unwrap()
             .push_back((401, fixture_json("error-190.json")));
         let server = setup(&db, &fake).await;
-        deliver(&server, &fixture("webhook-text-wire.json")).await;
+        deliver_whatsapp(&server, &whatsapp_fixture("webhook-text-wire.json")).await;
         for _ in 0..200 {
             if !fake.calls.lock().unwrap().is_empty() {
                 break;
@@ -417,11 +380,7 @@ async fn an_expired_token_holds_the_channel_until_the_connection_works_again() {
             db.name,
             inbox.body
         );
-        let store = Store::open(&db.url).await.unwrap();
-        let channel = store
-            .read(|c| c.scalar_i64("SELECT id FROM channels WHERE kind = 'whatsapp'", &[]))
-            .await
-            .unwrap();
+        let channel = scalar(&db, "SELECT id FROM channels WHERE kind = 'whatsapp'").await;
         let path = format!("/admin/channels/{channel}");
         let tested = admin.submit(&path, &format!("{path}/test"), &[]).await;
         assert!(tested.body.contains("Padaria Estrela"), "{}", tested.body);
@@ -439,29 +398,13 @@ async fn menus_and_templates_leave_in_whatsapps_wire_format() {
     for db in saw_testkit::backends() {
         let fake = Fake::default();
         let server = setup(&db, &fake).await;
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
-        let fresh = String::from_utf8(fixture("webhook-text-wire.json"))
-            .unwrap()
-            .replace("1795519300", &now.to_string());
-        deliver(&server, fresh.as_bytes()).await;
+        deliver_whatsapp(&server, &fresh_whatsapp_text()).await;
         wait_for(&db, |rows| rows.first().is_some_and(|r| r.0 == "sent")).await;
-        let token = stdout(&cli(&db, &["token", "create", "--name", "erp"]))
-            .trim()
-            .to_owned();
+        let token = api_token(&db);
         let api = server.api();
-        let tickets: Value = api
-            .get(server.url("/api/v1/tickets"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
+        let ticket = get_json(&server, &token, "/api/v1/tickets").await["items"][0]["id"]
+            .as_i64()
             .unwrap();
-        let ticket = tickets["items"][0]["id"].as_i64().unwrap();
         let url = server.url(&format!("/api/v1/tickets/{ticket}/messages"));
         let post = |body: Value| api.post(&url).bearer_auth(&token).json(&body).send();
 
@@ -486,12 +429,8 @@ async fn menus_and_templates_leave_in_whatsapps_wire_format() {
 
         // Templates come from Meta; only the channel's API base gets the token (the next
         // page points at graph.facebook.com and is not followed).
-        let channel = Store::open(&db.url)
+        let channel = scalar(&db, "SELECT id FROM channels WHERE kind = 'whatsapp'")
             .await
-            .unwrap()
-            .read(|c| c.scalar_i64("SELECT id FROM channels WHERE kind = 'whatsapp'", &[]))
-            .await
-            .unwrap()
             .to_string();
         let out = cli(&db, &["channel", "templates", &channel, "--sync"]);
         assert!(out.status.success(), "{}", stderr(&out));
@@ -555,7 +494,7 @@ async fn a_new_token_releases_the_held_messages_and_is_used_from_then_on() {
         .unwrap()
         .push_back((401, fixture_json("error-190.json")));
     let server = setup(&db, &fake).await;
-    deliver(&server, &fixture("webhook-text-wire.json")).await;
+    deliver_whatsapp(&server, &whatsapp_fixture("webhook-text-wire.json")).await;
     for _ in 0..200 {
         if !fake.calls.lock().unwrap().is_empty() {
             break;
@@ -564,12 +503,8 @@ async fn a_new_token_releases_the_held_messages_and_is_used_from_then_on() {
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(outbound(&db).await[0].0, "queued");
-    let channel = Store::open(&db.url)
+    let channel = scalar(&db, "SELECT id FROM channels WHERE kind = 'whatsapp'")
         .await
-        .unwrap()
-        .read(|c| c.scalar_i64("SELECT id FROM channels WHERE kind = 'whatsapp'", &[]))
-        .await
-        .unwrap()
         .to_string();
     let out = cli(
         &db,

@@ -126,20 +126,11 @@ async fn a_menu_shows_as_buttons_and_a_tap_comes_back_as_the_chosen_option() {
         .submit("/sandbox", "/sandbox", &[who[0], who[1], ("texto", "oi")])
         .await;
     let back = sent.location.unwrap();
-    let token = stdout(&cli(&db, &["token", "create", "--name", "sandbox"]))
-        .trim()
-        .to_owned();
+    let token = api_token(&db);
     let api = server.api();
-    let tickets: serde_json::Value = api
-        .get(server.url("/api/v1/tickets"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
+    let ticket = get_json(&server, &token, "/api/v1/tickets").await["items"][0]["id"]
+        .as_i64()
         .unwrap();
-    let ticket = tickets["items"][0]["id"].as_i64().unwrap();
     let url = server.url(&format!("/api/v1/tickets/{ticket}/messages"));
     let posted = api
         .post(&url)

@@ -81,6 +81,78 @@ pub fn add_fixture_whatsapp(db: &TestDb, verify_token: &str, api_base: &str) {
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
+/// A provider fixture (`whatsapp/…`, `telegram/…`, `local/whatsapp/…`), as bytes.
+pub fn fixture_bytes(path: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/../saw-channels/tests/fixtures/{path}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// A WhatsApp fixture, as bytes.
+pub fn whatsapp_fixture(name: &str) -> Vec<u8> {
+    fixture_bytes(&format!("whatsapp/{name}"))
+}
+
+/// The fixtures' text message, sent now (inside the customer's 24-hour window).
+pub fn fresh_whatsapp_text() -> Vec<u8> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    String::from_utf8(whatsapp_fixture("webhook-text-wire.json"))
+        .unwrap()
+        .replace("1795519300", &now.to_string())
+        .into_bytes()
+}
+
+/// Posts a WhatsApp webhook signed with the fixtures' app secret; it must be acknowledged.
+pub async fn deliver_whatsapp(server: &Server, body: &[u8]) {
+    let signature = saw_channels::whatsapp::sign(FIXTURE_APP_SECRET.as_bytes(), body);
+    let response = server
+        .api()
+        .post(server.url("/webhooks/whatsapp"))
+        .header("x-hub-signature-256", signature)
+        .header("content-type", "application/json")
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+/// A new API token of the admin, from the CLI.
+pub fn api_token(db: &TestDb) -> String {
+    stdout(&cli(db, &["token", "create", "--name", "tests"]))
+        .trim()
+        .to_owned()
+}
+
+/// `GET path` with a bearer token, as JSON.
+pub async fn get_json(server: &Server, token: &str, path: &str) -> serde_json::Value {
+    server
+        .api()
+        .get(server.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// One number from the test's database.
+pub async fn scalar(db: &TestDb, sql: &'static str) -> i64 {
+    saw_store::Store::open(&db.url)
+        .await
+        .unwrap()
+        .read(move |c| c.scalar_i64(sql, &[]))
+        .await
+        .unwrap()
+}
+
 /// Runs a CLI command against the test's database.
 pub fn cli(db: &TestDb, args: &[&str]) -> Output {
     saw(db)
