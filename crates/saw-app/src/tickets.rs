@@ -79,6 +79,8 @@ pub async fn messages(
 pub enum Compose {
     Text(String),
     Payload(OutboundPayload),
+    /// A file already written to the media store ([`crate::media::receive_upload`]).
+    File(crate::media::Upload),
 }
 
 impl Compose {
@@ -110,8 +112,33 @@ impl Compose {
                 Ok((shown, Some(OutboundPayload::Template(t))))
             }
             Compose::Payload(OutboundPayload::Media(_)) => Err(AppError::Unsendable(
-                "files are sent from the inbox, which uploads them first".into(),
+                "send the file itself (multipart/form-data), not a media payload".into(),
             )),
+            Compose::File(_) if private => {
+                Err(AppError::Unsendable("a private note is text only".into()))
+            }
+            Compose::File(mut upload) => {
+                upload.caption = upload
+                    .caption
+                    .map(|c| c.trim().to_owned())
+                    .filter(|c| !c.is_empty());
+                if upload
+                    .caption
+                    .as_ref()
+                    .is_some_and(|c| c.chars().count() > crate::media::CAPTION_MAX)
+                {
+                    return Err(AppError::Unsendable(format!(
+                        "a caption has at most {} characters",
+                        crate::media::CAPTION_MAX
+                    )));
+                }
+                let shown = upload
+                    .caption
+                    .clone()
+                    .or_else(|| upload.filename.clone())
+                    .unwrap_or_default();
+                Ok((shown, Some(OutboundPayload::Media(upload.payload()))))
+            }
         }
     }
 }
@@ -136,6 +163,10 @@ pub async fn post_message(
     private: bool,
     idempotency_key: Option<String>,
 ) -> Result<Posted, AppError> {
+    let file = match &content {
+        Compose::File(upload) => Some(upload.clone()),
+        _ => None,
+    };
     let (text, payload) = content.checked(private)?;
     if let Some(key) = &idempotency_key
         && (key.is_empty() || key.len() > 200)
@@ -199,7 +230,25 @@ pub async fn post_message(
                         let json = serde_json::to_string(payload).map_err(|e| {
                             AppError::Unsendable(format!("the message cannot be stored: {e}"))
                         })?;
-                        outbox::enqueue(c, &new, payload.message_kind(), Some(&json), None, at)?
+                        let message = outbox::enqueue(
+                            c,
+                            &new,
+                            payload.message_kind(),
+                            Some(&json),
+                            None,
+                            at,
+                        )?;
+                        if let Some(file) = &file {
+                            outbox::attach_file(
+                                c,
+                                message,
+                                &file.saved.name,
+                                &file.mime_type,
+                                file.saved.size as i64,
+                                file.filename.as_deref(),
+                            )?;
+                        }
+                        message
                     }
                 };
                 tickets::mark_agent_reply(c, id, at)?;

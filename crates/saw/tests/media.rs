@@ -195,7 +195,7 @@ async fn an_image_is_fetched_with_the_token_and_served_inline_to_who_may_see_it(
 
     // The file sits in the data dir's media store under a name SAW made.
     let media_dir = db.data_dir().join("media");
-    let stored: Vec<_> = walk(&media_dir);
+    let stored: Vec<_> = files_under(&media_dir);
     assert_eq!(stored.len(), 1, "{stored:?}");
     assert!(!stored[0].to_string_lossy().contains("5859471419507812"));
 
@@ -260,21 +260,5 @@ async fn a_document_is_a_download_and_a_file_that_lies_about_its_type_is_unavail
             .contains("text/html"),
         "{message}"
     );
-    assert!(walk(&db.data_dir().join("media")).is_empty());
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return files;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
+    assert!(files_under(&db.data_dir().join("media")).is_empty());
 }

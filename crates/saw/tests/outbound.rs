@@ -53,10 +53,44 @@ async fn graph(
     )
 }
 
+/// Meta's media upload: records the form (the file as its length and type) and answers an id.
+async fn upload(
+    State(fake): State<Fake>,
+    uri: Uri,
+    headers: HeaderMap,
+    mut form: axum::extract::Multipart,
+) -> impl IntoResponse {
+    let mut fields = serde_json::Map::new();
+    while let Some(field) = form.next_field().await.unwrap() {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            fields.insert("file_type".into(), json!(field.content_type()));
+            fields.insert("file_name".into(), json!(field.file_name()));
+            fields.insert("file_len".into(), json!(field.bytes().await.unwrap().len()));
+        } else {
+            fields.insert(name, json!(field.text().await.unwrap()));
+        }
+    }
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    fake.calls
+        .lock()
+        .unwrap()
+        .push((uri.path().to_owned(), auth, Value::Object(fields)));
+    Json(json!({"id": "media-789"}))
+}
+
 async fn start_fake(fake: Fake) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let app = axum::Router::new()
+        .route(
+            "/{version}/{number}/media",
+            axum::routing::post(upload).with_state(fake.clone()),
+        )
         .route(
             "/{version}/{waba}/message_templates",
             axum::routing::get(|| async {
@@ -528,4 +562,85 @@ async fn a_new_token_releases_the_held_messages_and_is_used_from_then_on() {
     let calls = fake.calls.lock().unwrap();
     assert_eq!(calls.last().unwrap().1, "Bearer EAAG-token-novo");
     drop(server);
+}
+
+#[tokio::test]
+async fn an_agents_photo_is_uploaded_to_meta_first_then_sent_by_its_id() {
+    let db = saw_testkit::sqlite();
+    let fake = Fake::default();
+    let server = setup(&db, &fake).await;
+    deliver_whatsapp(&server, &fresh_whatsapp_text()).await;
+    wait_for(&db, |rows| rows.first().is_some_and(|r| r.0 == "sent")).await;
+    let token = api_token(&db);
+    let ticket = get_json(&server, &token, "/api/v1/tickets").await["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let url = server.url(&format!("/api/v1/tickets/{ticket}/messages"));
+    let photo = b"\xff\xd8\xff\xe0 uma foto do bolo".to_vec();
+    let send = |part: reqwest::multipart::Part| {
+        let form = reqwest::multipart::Form::new()
+            .part("file", part)
+            .text("caption", "Seu bolo ficou assim 🎂");
+        server
+            .api()
+            .post(&url)
+            .bearer_auth(&token)
+            .multipart(form)
+            .send()
+    };
+    let part = reqwest::multipart::Part::bytes(photo.clone())
+        .file_name("bolo.jpg")
+        .mime_str("image/jpeg")
+        .unwrap();
+    let response = send(part).await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let stored: Value = response.json().await.unwrap();
+    assert_eq!(stored["kind"], "image", "{stored}");
+    assert_eq!(stored["text"], "Seu bolo ficou assim 🎂");
+    assert_eq!(stored["media"]["state"], "ready");
+    assert_eq!(stored["media"]["size"], photo.len());
+    wait_for(&db, |rows| rows.len() == 2 && rows[1].0 == "sent").await;
+    {
+        let calls = fake.calls.lock().unwrap();
+        let (path, auth, form) = &calls[calls.len() - 2];
+        assert_eq!(path, &format!("/v26.0/{FIXTURE_NUMBER}/media"));
+        assert_eq!(auth, &format!("Bearer {FIXTURE_ACCESS_TOKEN}"));
+        assert_eq!(form["messaging_product"], "whatsapp");
+        assert_eq!(form["type"], "image/jpeg");
+        assert_eq!(form["file_type"], "image/jpeg");
+        assert_eq!(form["file_len"], photo.len());
+        let body = &calls.last().unwrap().2;
+        assert_eq!(body["type"], "image", "{body}");
+        assert_eq!(body["image"]["id"], "media-789");
+        assert_eq!(body["image"]["caption"], "Seu bolo ficou assim 🎂");
+    }
+    // The agent can open what they sent.
+    let file = server
+        .api()
+        .get(server.url(stored["media"]["url"].as_str().unwrap()))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.bytes().await.unwrap().as_ref(), photo.as_slice());
+
+    // A page is not a photo, and a photo over WhatsApp's 5 MB is refused: nothing is kept.
+    let files_before = files_under(&db.data_dir().join("media")).len();
+    let html = reqwest::multipart::Part::bytes(b"<script>alert(1)</script>".to_vec())
+        .file_name("x.html")
+        .mime_str("text/html")
+        .unwrap();
+    let refused = send(html).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let big = reqwest::multipart::Part::bytes(vec![0u8; 5_000_001])
+        .file_name("grande.jpg")
+        .mime_str("image/jpeg")
+        .unwrap();
+    let refused = send(big).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unsendable", "{body}");
+    assert_eq!(outbound(&db).await.len(), 2, "nothing queued");
+    let files_after = files_under(&db.data_dir().join("media")).len();
+    assert_eq!((files_before, files_after), (1, 1), "only the photo sent");
 }

@@ -11,6 +11,7 @@ pub mod fetch;
 use std::path::{Path, PathBuf};
 
 use saw_core::ids::{MessageId, TicketId};
+use saw_core::outbound::{MediaKind, MediaPayload};
 use saw_core::user::User;
 use saw_store::repo::media::{self, MediaFile};
 use saw_store::repo::tickets;
@@ -121,6 +122,90 @@ async fn write_capped(
     }
     file.sync_all().await?;
     Ok((size, hex::encode(hasher.finalize())))
+}
+
+/// A file an agent sends, already in the media store.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub saved: Saved,
+    pub kind: MediaKind,
+    pub mime_type: String,
+    pub filename: Option<String>,
+    pub caption: Option<String>,
+}
+
+impl Upload {
+    /// What the outbox sends (uploaded to the provider by the dispatcher).
+    pub fn payload(&self) -> MediaPayload {
+        MediaPayload {
+            kind: self.kind,
+            provider_media_id: None,
+            mime_type: self.mime_type.clone(),
+            filename: self.filename.clone(),
+            caption: self.caption.clone(),
+        }
+    }
+}
+
+/// WhatsApp's limit for a photo's, video's or document's caption (protocols.md A7).
+pub const CAPTION_MAX: usize = 1024;
+
+/// The kind an agent's file is sent as, by its type: what WhatsApp shows as a photo, a
+/// voice or audio message or a video, else a document (protocols.md A8).
+pub fn kind_for_upload(mime_type: &str) -> Option<MediaKind> {
+    [
+        MediaKind::Image,
+        MediaKind::Audio,
+        MediaKind::Video,
+        MediaKind::Document,
+    ]
+    .into_iter()
+    .find(|kind| kind.allowed_mime(mime_type))
+}
+
+/// Writes an agent's file into the store within its kind's limit (WhatsApp's, so Meta never
+/// refuses it for size); the caller sets the caption. Answers [`AppError::Unsendable`] for
+/// a type WhatsApp does not take or a file too large.
+pub async fn receive_upload(
+    app: &App,
+    mime_type: &str,
+    filename: Option<String>,
+    source: &mut impl ChunkSource,
+) -> Result<Upload, AppError> {
+    let kind = kind_for_upload(mime_type).ok_or_else(|| {
+        AppError::Unsendable(format!(
+            "WhatsApp does not take files of type {mime_type} (photos: JPEG, PNG; audio: AAC, AMR, MP3, M4A, OGG; video: MP4, 3GP; documents: PDF, TXT, Office)"
+        ))
+    })?;
+    let saved = app
+        .media
+        .save(kind.max_bytes(), source)
+        .await
+        .map_err(|e| match e {
+            MediaError::TooLarge { max } => AppError::Unsendable(format!(
+                "the file is larger than {} MB, WhatsApp's limit for this type",
+                max / 1_000_000
+            )),
+            MediaError::Source(why) => AppError::Malformed(why),
+            MediaError::Io(e) => AppError::Secrets(format!("media store: {e}")),
+        })?;
+    let filename = filename
+        .map(|f| f.replace(['/', '\\', '\0'], "_"))
+        .filter(|f| !f.trim().is_empty());
+    Ok(Upload {
+        saved,
+        kind,
+        mime_type: fetch::essence(mime_type),
+        filename,
+        caption: None,
+    })
+}
+
+/// Removes a stored file nobody refers to (an upload whose message was refused).
+pub async fn discard(app: &App, upload: &Upload) {
+    if let Some(path) = app.media.path_of(&upload.saved.name) {
+        let _ = tokio::fs::remove_file(path).await;
+    }
 }
 
 /// A file ready to be served, with what the web layer needs to serve it safely.

@@ -21,7 +21,7 @@ use rand::Rng;
 use saw_channels::outbound::{self, SendOutcome};
 use saw_core::channel::ChannelConfig;
 use saw_core::conversation::DeliveryStatus;
-use saw_core::outbound::OutboundPayload;
+use saw_core::outbound::{MediaPayload, OutboundPayload};
 use saw_store::repo::outbox::{self, Leased};
 use saw_store::repo::{channels as channel_repo, messages};
 use saw_store::{StoreError, now};
@@ -207,15 +207,16 @@ async fn send(app: &App, http: &reqwest::Client, pacing: &Pacing, row: &Leased) 
     ) {
         return Attempt::Paced(wait);
     }
-    Attempt::Sent(call_provider(http, &config, row).await)
+    Attempt::Sent(call_provider(app, http, &config, row).await)
 }
 
 async fn call_provider(
+    app: &App,
     http: &reqwest::Client,
     config: &ChannelConfig,
     row: &Leased,
 ) -> SendOutcome {
-    let payload = match row.payload.as_deref() {
+    let mut payload = match row.payload.as_deref() {
         None => OutboundPayload::Text {
             body: row.body.clone(),
         },
@@ -229,6 +230,36 @@ async fn call_provider(
         },
     };
     let reply_to = row.reply_to.as_deref();
+    if let OutboundPayload::Media(media) = &mut payload
+        && media.provider_media_id.is_none()
+        && !matches!(config, ChannelConfig::Sandbox)
+    {
+        let file = match read_file(app, row).await {
+            Ok(file) => file,
+            Err(reason) => return SendOutcome::Failed { reason },
+        };
+        match config {
+            ChannelConfig::WhatsApp(wa) => {
+                let id = match upload_to_whatsapp(http, wa, media, file).await {
+                    Ok(id) => id,
+                    Err(outcome) => return outcome,
+                };
+                media.provider_media_id = Some(id);
+                // A retry of the send must not upload the file again.
+                if let Ok(json) = serde_json::to_string(&payload) {
+                    let leased = row.clone();
+                    let _ = app
+                        .store
+                        .write(move |c| outbox::set_payload(c, &leased, &json))
+                        .await;
+                }
+            }
+            ChannelConfig::Telegram(tg) => {
+                return send_file_to_telegram(http, tg, row, media, file).await;
+            }
+            ChannelConfig::Sandbox => {}
+        }
+    }
     let (url, body, classify): (String, serde_json::Value, Classifier) = match config {
         ChannelConfig::Sandbox => {
             return SendOutcome::Sent {
@@ -264,6 +295,11 @@ async fn call_provider(
     if let ChannelConfig::WhatsApp(wa) = config {
         request = request.bearer_auth(wa.secrets.access_token.expose());
     }
+    exchange(request, classify).await
+}
+
+/// Sends a request and reads the provider's answer into what to do next.
+async fn exchange(request: reqwest::RequestBuilder, classify: Classifier) -> SendOutcome {
     match request.send().await {
         Ok(response) => {
             let status = response.status().as_u16();
@@ -277,10 +313,97 @@ async fn call_provider(
         }
         // Never log the URL: Telegram's carries the bot token.
         Err(e) => SendOutcome::Retry {
-            reason: crate::outbox::network_error(e),
+            reason: network_error(e),
             after: None,
         },
     }
+}
+
+/// The bytes of a media message's file, from the media store.
+async fn read_file(app: &App, row: &Leased) -> Result<Vec<u8>, String> {
+    let path = row
+        .media_path
+        .as_deref()
+        .and_then(|name| app.media.path_of(name))
+        .ok_or("the message has no file to send")?;
+    tokio::fs::read(&path)
+        .await
+        .map_err(|e| format!("the file cannot be read from the media store: {e}"))
+}
+
+fn file_part(media: &MediaPayload, file: Vec<u8>) -> Result<reqwest::multipart::Part, SendOutcome> {
+    let name = media.filename.clone().unwrap_or_else(|| "arquivo".into());
+    reqwest::multipart::Part::bytes(file)
+        .file_name(name)
+        .mime_str(&media.mime_type)
+        .map_err(|_| SendOutcome::Failed {
+            reason: format!("'{}' is not a media type", media.mime_type),
+        })
+}
+
+/// `POST /{phone_number_id}/media`: Meta keeps the file and answers its media id.
+async fn upload_to_whatsapp(
+    http: &reqwest::Client,
+    wa: &saw_core::channel::WhatsAppConfig,
+    media: &MediaPayload,
+    file: Vec<u8>,
+) -> Result<String, SendOutcome> {
+    let mut form = reqwest::multipart::Form::new();
+    for (name, value) in outbound::whatsapp::media_upload_fields(&media.mime_type) {
+        form = form.text(name, value);
+    }
+    form = form.part(
+        outbound::whatsapp::MEDIA_UPLOAD_FILE_FIELD,
+        file_part(media, file)?,
+    );
+    let url = outbound::whatsapp::media_upload_url(&wa.settings.api_base, &wa.phone_number_id);
+    let response = http
+        .post(url)
+        .bearer_auth(wa.secrets.access_token.expose())
+        .multipart(form)
+        .send()
+        .await
+        .map_err(|e| SendOutcome::Retry {
+            reason: network_error(e),
+            after: None,
+        })?;
+    let status = response.status().as_u16();
+    let body = response.bytes().await.map_err(|e| SendOutcome::Retry {
+        reason: format!("reading the answer failed: {}", e.without_url()),
+        after: None,
+    })?;
+    if !(200..300).contains(&status) {
+        return Err(outbound::whatsapp::error_outcome(status, &body));
+    }
+    outbound::whatsapp::parse_media_upload(&body).map_err(|e| SendOutcome::Retry {
+        reason: format!("the upload's answer named no media id: {e}"),
+        after: None,
+    })
+}
+
+/// Telegram takes the file in the send itself (`sendPhoto`, `sendDocument`, …).
+async fn send_file_to_telegram(
+    http: &reqwest::Client,
+    tg: &saw_core::channel::TelegramConfig,
+    row: &Leased,
+    media: &MediaPayload,
+    file: Vec<u8>,
+) -> SendOutcome {
+    let upload = outbound::telegram::upload(&row.to, media, row.reply_to.as_deref());
+    let mut form = reqwest::multipart::Form::new();
+    for (name, value) in upload.fields {
+        form = form.text(name, value);
+    }
+    form = match file_part(media, file) {
+        Ok(part) => form.part(upload.file_field, part),
+        Err(outcome) => return outcome,
+    };
+    let url = outbound::telegram::method_url(
+        &tg.settings.api_base,
+        tg.secrets.bot_token.expose(),
+        upload.method,
+    );
+    exchange(http.post(url).multipart(form), outbound::telegram::outcome).await
 }
 
 async fn record(app: &App, row: &Leased, attempt: Attempt) -> Result<(), AppError> {

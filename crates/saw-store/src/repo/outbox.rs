@@ -73,6 +73,8 @@ pub struct Leased {
     pub payload: Option<String>,
     /// The provider's id of the message this one quotes.
     pub reply_to: Option<String>,
+    /// The file to upload, by its name in the media store, for media messages.
+    pub media_path: Option<String>,
     /// The customer's id on the channel (`wa_id`, Telegram chat id).
     pub to: String,
     pub attempts: i64,
@@ -110,7 +112,7 @@ pub fn lease_due(
     for id in ids {
         leased.push(c.query_one(
             "SELECT m.id, m.account_id, m.channel_id, m.ticket_id, COALESCE(m.body, ''), k.external_id, m.attempts,
-                    m.payload, q.provider_id
+                    m.payload, q.provider_id, m.media_path
              FROM messages m JOIN tickets t ON t.id = m.ticket_id JOIN contacts k ON k.id = t.contact_id
              LEFT JOIN messages q ON q.id = m.reply_to_id
              WHERE m.id = $1",
@@ -126,6 +128,7 @@ pub fn lease_due(
                     attempts: r.i64(6)?,
                     payload: r.opt_text(7)?,
                     reply_to: r.opt_text(8)?,
+                    media_path: r.opt_text(9)?,
                     lease: lease_until,
                 })
             },
@@ -209,6 +212,33 @@ pub fn schedule_retry(
         params![row.id, next_attempt_at, error, now, row.lease],
     )?;
     Ok(changed > 0)
+}
+
+/// Records what a send learned before the provider took the message (the media id an
+/// upload gave), so a retry does not upload again.
+pub fn set_payload(c: &mut dyn Conn, row: &Leased, payload: &str) -> Result<bool, StoreError> {
+    let changed = c.execute(
+        "UPDATE messages SET payload = $2 WHERE id = $1 AND status = 'queued' AND claimed_until = $3",
+        params![row.id, payload, row.lease],
+    )?;
+    Ok(changed > 0)
+}
+
+/// A file an agent sends: stored in the media store already (`ready`), uploaded to the
+/// provider by the dispatcher.
+pub fn attach_file(
+    c: &mut dyn Conn,
+    message: MessageId,
+    path: &str,
+    mime_type: &str,
+    size: i64,
+    filename: Option<&str>,
+) -> Result<(), StoreError> {
+    c.execute_one(
+        "UPDATE messages SET media_state = 'ready', media_path = $2, media_type = $3, media_size = $4,
+                media_filename = $5 WHERE id = $1",
+        params![message, path, mime_type, size, filename],
+    )
 }
 
 /// Puts a leased row back without counting an attempt, to go at `until` (a pace to keep)

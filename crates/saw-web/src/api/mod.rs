@@ -29,7 +29,11 @@ pub fn router() -> Router<AppState> {
         .route("/tickets", get(tickets::list))
         .route(
             "/tickets/{id}/messages",
-            get(tickets::messages).post(tickets::post_message),
+            get(tickets::messages).post(tickets::post_message).layer(
+                // Files up to WhatsApp's largest (a 100 MB document) and the form around it;
+                // JSON bodies are held to their own limit in the handler.
+                axum::extract::DefaultBodyLimit::max(101 * 1_000_000),
+            ),
         )
         .route(
             "/tickets/{ticket}/messages/{message}/media",

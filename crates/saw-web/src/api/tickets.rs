@@ -1,7 +1,7 @@
 //! `GET /api/v1/tickets` and `GET /api/v1/tickets/{id}/messages`.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use saw_app::tickets::Compose;
 use saw_core::conversation::{MessageKind, TicketStatus};
@@ -16,6 +16,8 @@ use crate::extract::ApiUser;
 use crate::state::AppState;
 
 const DEFAULT_LIMIT: i64 = 50;
+/// The largest JSON body a message may have (text, menus and templates are far smaller).
+const JSON_BODY_MAX: u64 = 256 * 1024;
 
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
@@ -196,27 +198,100 @@ impl NewMessage {
 }
 
 /// `POST /api/v1/tickets/{id}/messages`: send as the token's user (through the outbox), or
-/// store a private note; `Idempotency-Key` makes a retry answer the first result.
+/// store a private note; `Idempotency-Key` makes a retry answer the first result. JSON
+/// (`text`, `menu` or `template`), or `multipart/form-data` with a `file` (and an optional
+/// `caption`) to send a photo, audio, video or document.
 pub async fn post_message(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
     headers: axum::http::HeaderMap,
-    super::ApiJson(body): super::ApiJson<NewMessage>,
+    request: axum::extract::Request,
 ) -> Result<(StatusCode, [(&'static str, &'static str); 1], Json<Value>), ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
     let key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let (content, private) = body.compose()?;
+    let is_multipart = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let (content, private) = if is_multipart {
+        let multipart = Multipart::from_request(request, &state)
+            .await
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_form", e.body_text()))?;
+        (read_upload(&state, multipart).await?, false)
+    } else {
+        let too_large = headers
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+            .is_some_and(|len| len > JSON_BODY_MAX);
+        if too_large {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "a JSON message is at most 256 KiB; send files as multipart/form-data",
+            ));
+        }
+        let super::ApiJson(body) =
+            super::ApiJson::<NewMessage>::from_request(request, &state).await?;
+        body.compose()?
+    };
+    let upload = match &content {
+        Compose::File(upload) => Some(upload.clone()),
+        _ => None,
+    };
     let posted =
         saw_app::tickets::post_message(&state.app, &user, TicketId::new(id), content, private, key)
-            .await?;
+            .await;
+    // A refused or replayed upload leaves no file behind.
+    if let Some(upload) = &upload
+        && posted.as_ref().map_or(true, |p| p.replayed)
+    {
+        saw_app::media::discard(&state.app, upload).await;
+    }
+    let posted = posted?;
     let replayed = if posted.replayed { "true" } else { "false" };
     Ok((
         StatusCode::CREATED,
         [("idempotent-replayed", replayed)],
         Json(message_json(&posted.message)),
     ))
+}
+
+/// Streams the form's `file` into the media store; `caption` may come before or after it.
+async fn read_upload(state: &AppState, mut form: Multipart) -> Result<Compose, ApiError> {
+    let bad = |message: String| ApiError::new(StatusCode::BAD_REQUEST, "invalid_form", message);
+    let (mut upload, mut caption) = (None, None);
+    while let Some(field) = form.next_field().await.map_err(|e| bad(e.body_text()))? {
+        match field.name() {
+            Some("caption") => caption = Some(field.text().await.map_err(|e| bad(e.body_text()))?),
+            Some("file") if upload.is_none() => {
+                let mime = field
+                    .content_type()
+                    .unwrap_or("application/octet-stream")
+                    .to_owned();
+                let filename = field.file_name().map(str::to_owned);
+                let mut source = FieldSource(field);
+                upload = Some(
+                    saw_app::media::receive_upload(&state.app, &mime, filename, &mut source)
+                        .await?,
+                );
+            }
+            _ => {}
+        }
+    }
+    let mut upload = upload.ok_or_else(|| bad("the form has no `file` field".into()))?;
+    upload.caption = caption;
+    Ok(Compose::File(upload))
+}
+
+/// A form field read a chunk at a time into the media store.
+struct FieldSource<'a>(axum::extract::multipart::Field<'a>);
+
+impl saw_app::media::ChunkSource for FieldSource<'_> {
+    async fn next_chunk(&mut self) -> Result<Option<bytes::Bytes>, String> {
+        self.0.chunk().await.map_err(|e| e.body_text())
+    }
 }
