@@ -24,6 +24,9 @@ pub struct ConversationSettings {
     /// A customer's message this long after their ticket was resolved reopens it; later
     /// messages open a new ticket.
     pub reopen_grace_minutes: i64,
+    /// Anyone, not only signed-in users, may play a customer on the sandbox page (with a
+    /// per-address limit).
+    pub sandbox_public: bool,
 }
 
 /// The reopening window of a fresh account: two hours.
@@ -36,13 +39,18 @@ impl Default for ConversationSettings {
         Self {
             greeting: None,
             reopen_grace_minutes: DEFAULT_REOPEN_GRACE_MINUTES,
+            sandbox_public: false,
         }
     }
 }
 
 impl ConversationSettings {
     /// A blank greeting means the built-in one; minutes are a whole number within a week.
-    pub fn parse(greeting: &str, reopen_grace_minutes: &str) -> Result<Self, ValidationError> {
+    pub fn parse(
+        greeting: &str,
+        reopen_grace_minutes: &str,
+        sandbox_public: bool,
+    ) -> Result<Self, ValidationError> {
         let greeting = greeting.trim();
         let greeting = if greeting.is_empty() {
             None
@@ -60,6 +68,7 @@ impl ConversationSettings {
         Ok(Self {
             greeting,
             reopen_grace_minutes,
+            sandbox_public,
         })
     }
 }
@@ -166,14 +175,14 @@ mod tests {
 
     #[test]
     fn conversation_settings_bound_the_reopening_window() {
-        let ok = ConversationSettings::parse("  ", "0").unwrap();
+        let ok = ConversationSettings::parse("  ", "0", false).unwrap();
         assert_eq!(ok.greeting, None);
         assert_eq!(ok.reopen_grace_minutes, 0);
-        let ok = ConversationSettings::parse(" Oi! Já te atendemos. ", " 90 ").unwrap();
+        let ok = ConversationSettings::parse(" Oi! Já te atendemos. ", " 90 ", true).unwrap();
         assert_eq!(ok.greeting.as_deref(), Some("Oi! Já te atendemos."));
         for bad in ["-1", "10081", "2h", ""] {
             assert_eq!(
-                ConversationSettings::parse("", bad),
+                ConversationSettings::parse("", bad, false),
                 Err(ValidationError::InvalidReopenGrace { max: 10080 }),
                 "{bad}"
             );

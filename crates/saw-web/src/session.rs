@@ -24,6 +24,8 @@ use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "saw_session";
 pub const LOGIN_CSRF_COOKIE: &str = "saw_csrf";
+/// The forms someone without a session may post (with the double-submit cookie).
+const GUEST_FORMS: [&str; 2] = ["/login", "/sandbox"];
 pub const CSRF_FIELD: &str = "_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 /// Forms are small; anything larger is not a form SAW rendered.
@@ -71,8 +73,10 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
             }
         };
         body = rebuilt;
-        // The sign-in form's double-submit cookie counts only for the sign-in form itself.
-        let login_token = (parts.uri.path() == "/login")
+        // The double-submit cookie counts only for the forms guests may post: the sign-in
+        // form and the public sandbox.
+        let login_token = GUEST_FORMS
+            .contains(&parts.uri.path())
             .then(|| cookies.get(LOGIN_CSRF_COOKIE))
             .flatten();
         let expected = [

@@ -185,3 +185,81 @@ async fn a_menu_shows_as_buttons_and_a_tap_comes_back_as_the_chosen_option() {
     assert_eq!(last["kind"], "interactive", "{last}");
     assert_eq!(last["chosen_option"]["id"], "suporte");
 }
+
+#[tokio::test]
+async fn a_public_sandbox_lets_visitors_write_within_a_limit_per_address() {
+    let db = saw_testkit::sqlite();
+    let server = Server::start(&db);
+    let visitor = server.browser();
+    let closed = visitor.get("/sandbox").await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER);
+    assert_eq!(closed.location.as_deref(), Some("/login"));
+
+    let admin = server.admin_browser().await;
+    let saved = admin
+        .submit(
+            "/admin/settings",
+            "/admin/settings/conversations",
+            &[
+                ("greeting", "Oi, {{nome}}! Protocolo {{protocolo}}."),
+                ("reopen_grace_minutes", "120"),
+                ("sandbox_public", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+
+    let open = visitor.get("/sandbox").await;
+    assert_eq!(open.status, StatusCode::OK, "{}", open.body);
+    assert!(open.body.contains("Visitante"), "{}", open.body);
+    let sent = visitor
+        .submit(
+            "/sandbox",
+            "/sandbox",
+            &[
+                ("nome", "Ana"),
+                ("texto", "oi"),
+                ("cliente", "outra-pessoa"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let back = sent.location.unwrap();
+    let mut shown = String::new();
+    for _ in 0..100 {
+        shown = visitor.get(&back).await.body;
+        if shown.contains("Oi, Ana! Protocolo") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        shown.contains("Oi, Ana! Protocolo"),
+        "the account's greeting: {shown}"
+    );
+
+    // The visitor is the customer of their cookie, whatever the form claims.
+    let token = api_token(&db);
+    let tickets = get_json(&server, &token, "/api/v1/tickets").await;
+    let external = tickets["items"][0]["contact"]["external_id"]
+        .as_str()
+        .unwrap();
+    assert!(external.starts_with("visitante-"), "{tickets}");
+
+    // A burst from one address is slowed down.
+    let mut statuses = Vec::new();
+    for i in 0..8 {
+        let page = visitor
+            .submit(
+                &back,
+                "/sandbox",
+                &[("nome", "Ana"), ("texto", &format!("msg {i}"))],
+            )
+            .await;
+        statuses.push(page.status);
+    }
+    assert!(
+        statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+}

@@ -46,7 +46,8 @@ CREATE TABLE channel_templates (
 CREATE UNIQUE INDEX tickets_one_unresolved ON tickets(contact_id, channel_id) WHERE status <> 'resolved';
 
 -- Conversation settings: the greeting a new ticket gets (NULL: the built-in text in the
--- account's language) and how long after resolution a customer's message reopens the
--- ticket instead of opening a new one.
+-- account's language), how long after resolution a customer's message reopens the ticket
+-- instead of opening a new one, and whether anyone (not only users) may try the sandbox.
 ALTER TABLE accounts ADD COLUMN greeting TEXT;
+ALTER TABLE accounts ADD COLUMN sandbox_public INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE accounts ADD COLUMN reopen_grace_minutes INTEGER NOT NULL DEFAULT 120;

@@ -5,7 +5,8 @@ use saw_core::ids::AccountId;
 use crate::conn::{Conn, Dialect, Row};
 use crate::{StoreError, params};
 
-const COLUMNS: &str = "id, name, time_zone, language, greeting, reopen_grace_minutes";
+const COLUMNS: &str =
+    "id, name, time_zone, language, greeting, reopen_grace_minutes, sandbox_public";
 
 fn from_row(r: &dyn Row) -> Result<Account, StoreError> {
     let zone = r.text(2)?;
@@ -18,6 +19,7 @@ fn from_row(r: &dyn Row) -> Result<Account, StoreError> {
         conversations: ConversationSettings {
             greeting: r.opt_text(4)?,
             reopen_grace_minutes: r.i64(5)?,
+            sandbox_public: r.bool(6)?,
         },
     })
 }
@@ -59,8 +61,8 @@ pub fn update_conversations(
     s: &ConversationSettings,
 ) -> Result<(), StoreError> {
     c.execute_one(
-        "UPDATE accounts SET greeting = $2, reopen_grace_minutes = $3 WHERE id = $1",
-        params![id, s.greeting.as_deref(), s.reopen_grace_minutes],
+        "UPDATE accounts SET greeting = $2, reopen_grace_minutes = $3, sandbox_public = $4 WHERE id = $1",
+        params![id, s.greeting.as_deref(), s.reopen_grace_minutes, s.sandbox_public],
     )
 }
 

@@ -22,6 +22,7 @@ struct SettingsPage {
     zones: Vec<&'static str>,
     greeting: String,
     reopen_grace_minutes: String,
+    sandbox_public: bool,
 }
 
 fn page(chrome: Chrome, account: &Account) -> SettingsPage {
@@ -34,6 +35,7 @@ fn page(chrome: Chrome, account: &Account) -> SettingsPage {
         zones,
         greeting: account.conversations.greeting.clone().unwrap_or_default(),
         reopen_grace_minutes: account.conversations.reopen_grace_minutes.to_string(),
+        sandbox_public: account.conversations.sandbox_public,
     }
 }
 
@@ -50,7 +52,8 @@ pub async fn save_conversations(
 ) -> Response {
     let (greeting, grace) = (form.get("greeting"), form.get("reopen_grace_minutes"));
     let actor = Actor::user(&viewer.user, viewer.client.ip.clone());
-    let saved = match ConversationSettings::parse(greeting, grace) {
+    let public = form.get("sandbox_public") == "on";
+    let saved = match ConversationSettings::parse(greeting, grace, public) {
         Ok(settings) => {
             saw_app::account::update_conversations(&state.app, &actor, viewer.account.id, settings)
                 .await
@@ -64,6 +67,7 @@ pub async fn save_conversations(
             let mut p = page(chrome, &viewer.account);
             p.greeting = greeting.to_owned();
             p.reopen_grace_minutes = grace.to_owned();
+            p.sandbox_public = public;
             (error::status_of(&e), render(&p, viewer.t)).into_response()
         }
     }

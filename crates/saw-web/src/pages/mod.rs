@@ -10,6 +10,7 @@ pub mod admin_users;
 pub mod inbox;
 pub mod login;
 pub mod sandbox;
+pub mod sandbox_public;
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};

@@ -9,7 +9,8 @@ use serde::Deserialize;
 
 use super::Chrome;
 use crate::error::{self, PageError, render};
-use crate::extract::{FormFields, Viewer};
+use crate::extract::{FormFields, Guest, Viewer};
+use crate::i18n::Tr;
 use crate::state::AppState;
 
 const DEFAULT_CUSTOMER: &str = "cliente-teste";
@@ -36,12 +37,36 @@ fn menu_options(payload: Option<&str>) -> Vec<(String, String)> {
 #[template(path = "sandbox.html")]
 struct SandboxPage {
     chrome: Chrome,
+    t: Tr,
+    csrf: String,
     available: bool,
     customer: String,
     name: String,
     /// `cliente=…&nome=…`, URL-encoded, to reload this conversation.
     refresh_query: String,
     messages: Vec<Bubble>,
+}
+
+/// The phone's bubbles: times in the account's zone, delivery words, menu buttons.
+pub(super) fn bubbles(
+    messages: Vec<saw_store::repo::messages::MessageRow>,
+    t: Tr,
+    zone: chrono_tz::Tz,
+) -> Vec<Bubble> {
+    messages
+        .into_iter()
+        .map(|m| Bubble {
+            options: menu_options(m.payload.as_deref()),
+            from_customer: m.direction == saw_core::conversation::MessageDirection::Inbound,
+            text: m.body.unwrap_or_else(|| format!("[{}]", m.kind.as_str())),
+            time: m
+                .created_at
+                .with_timezone(&zone)
+                .format("%H:%M")
+                .to_string(),
+            status: t.get(&format!("status.{}", m.status.as_str())).to_owned(),
+        })
+        .collect()
 }
 
 /// Who may play customers: supervisors and admins (the conversations cross every queue).
@@ -59,7 +84,7 @@ fn query_of(customer: &str, name: &str) -> String {
 #[derive(Debug, Default, Deserialize)]
 pub struct Who {
     cliente: Option<String>,
-    nome: Option<String>,
+    pub(super) nome: Option<String>,
 }
 
 async fn page(
@@ -92,27 +117,13 @@ async fn page(
     if let Some(message) = error {
         chrome = chrome.with_error(message);
     }
-    let messages = messages
-        .into_iter()
-        .map(|m| Bubble {
-            options: menu_options(m.payload.as_deref()),
-            from_customer: m.direction == saw_core::conversation::MessageDirection::Inbound,
-            text: m.body.unwrap_or_else(|| format!("[{}]", m.kind.as_str())),
-            time: m
-                .created_at
-                .with_timezone(&zone)
-                .format("%H:%M")
-                .to_string(),
-            status: viewer
-                .t
-                .get(&format!("status.{}", m.status.as_str()))
-                .to_owned(),
-        })
-        .collect();
+    let messages = bubbles(messages, viewer.t, zone);
     (
         status,
         render(
             &SandboxPage {
+                t: viewer.t,
+                csrf: chrome.csrf.clone(),
                 chrome,
                 available,
                 refresh_query: query_of(&customer, &name),
@@ -128,9 +139,17 @@ async fn page(
 
 pub async fn show(
     State(state): State<AppState>,
-    viewer: Viewer,
+    viewer: Result<Viewer, Response>,
+    guest: Guest,
+    headers: axum::http::HeaderMap,
     Query(who): Query<Who>,
 ) -> Response {
+    let viewer = match viewer {
+        Ok(viewer) => viewer,
+        Err(sign_in) => {
+            return super::sandbox_public::show(&state, guest, &headers, who.nome, sign_in).await;
+        }
+    };
     if let Some(refused) = refused(&viewer) {
         return refused;
     }
@@ -145,7 +164,19 @@ pub async fn show(
     page(&state, &viewer, customer, name, None, StatusCode::OK).await
 }
 
-pub async fn send(State(state): State<AppState>, viewer: Viewer, form: FormFields) -> Response {
+pub async fn send(
+    State(state): State<AppState>,
+    viewer: Result<Viewer, Response>,
+    guest: Guest,
+    headers: axum::http::HeaderMap,
+    form: FormFields,
+) -> Response {
+    let viewer = match viewer {
+        Ok(viewer) => viewer,
+        Err(sign_in) => {
+            return super::sandbox_public::send(&state, guest, &headers, &form, sign_in).await;
+        }
+    };
     if let Some(refused) = refused(&viewer) {
         return refused;
     }
