@@ -142,6 +142,16 @@ pub struct ServeArgs {
     #[arg(long, env = "SAW_MAX_BODY", default_value_t = 1024 * 1024, value_name = "BYTES")]
     pub max_body: usize,
 
+    /// How long one send to WhatsApp or Telegram may take before it counts as failed and is retried later, in seconds (1 to 30).
+    #[arg(
+        long,
+        env = "SAW_PROVIDER_TIMEOUT",
+        default_value_t = 30,
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(1..=30)
+    )]
+    pub provider_timeout: u64,
+
     /// A signed-in session unused for this many hours ends.
     #[arg(
         long,

@@ -18,6 +18,8 @@ use serde_json::{Value, json};
 
 #[derive(Clone, Default)]
 struct Fake {
+    /// Calls to answer only after this long (a provider that hangs).
+    stall: Arc<Mutex<VecDeque<Duration>>>,
     /// (path, authorization, body) of every call.
     calls: Arc<Mutex<Vec<(String, String, Value)>>>,
     /// Answers to give first, in order; then success.
@@ -40,6 +42,10 @@ async fn graph(
         calls.push((uri.path().to_owned(), auth, body.clone()));
         calls.len()
     };
+    let stall = fake.stall.lock().unwrap().pop_front();
+    if let Some(stall) = stall {
+        tokio::time::sleep(stall).await;
+    }
     if let Some((status, answer)) = fake.script.lock().unwrap().pop_front() {
         return (StatusCode::from_u16(status).unwrap(), Json(answer));
     }
@@ -643,4 +649,28 @@ async fn an_agents_photo_is_uploaded_to_meta_first_then_sent_by_its_id() {
     assert_eq!(outbound(&db).await.len(), 2, "nothing queued");
     let files_after = files_under(&db.data_dir().join("media")).len();
     assert_eq!((files_before, files_after), (1, 1), "only the photo sent");
+}
+
+#[tokio::test]
+async fn a_provider_that_hangs_times_out_and_the_message_is_retried() {
+    let db = saw_testkit::sqlite();
+    let fake = Fake::default();
+    fake.stall.lock().unwrap().push_back(Duration::from_secs(4));
+    let base = start_fake(fake.clone()).await;
+    let server = Server::start_with(
+        &db,
+        &[
+            ("SAW_ADMIN_EMAIL", ADMIN_EMAIL),
+            ("SAW_ADMIN_PASSWORD", ADMIN_PASSWORD),
+            ("SAW_PROVIDER_TIMEOUT", "1"),
+        ],
+    );
+    add_fixture_whatsapp(&db, "v-token-123", &base);
+    deliver_whatsapp(&server, &whatsapp_fixture("webhook-text-wire.json")).await;
+    let rows = wait_for(&db, |rows| rows.first().is_some_and(|r| r.0 == "sent")).await;
+    assert_eq!(
+        rows[0].3, 2,
+        "one timed-out attempt, one accepted: {rows:?}"
+    );
+    drop(server);
 }

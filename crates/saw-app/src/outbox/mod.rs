@@ -33,8 +33,9 @@ use crate::{App, AppError, channels};
 /// Failed sends in a row (retries included) after which a channel is marked unhealthy.
 pub const FAILURE_FLOOD: i64 = 20;
 
-/// The longest one provider call may take.
-const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest one provider call may take (`saw serve --provider-timeout` may lower it;
+/// the lease below assumes no call takes longer).
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// Rows leased per round; they are sent one after another.
 const BATCH: i64 = 8;
 /// A lease covers the whole round (every row at its longest call), so no other instance

@@ -90,7 +90,9 @@ pub async fn run(common: &CommonArgs, args: ServeArgs) -> Result<(), CliError> {
         ready_ms = started.elapsed().as_millis() as u64,
         "SAW is ready"
     );
-    let http = saw_app::outbox::http_client()?;
+    let http = saw_app::outbox::http_client_with_timeout(std::time::Duration::from_secs(
+        args.provider_timeout,
+    ))?;
     let (stop_dispatcher, dispatcher) = saw_app::outbox::spawn(app.clone(), http.clone());
     let poller = saw_app::telegram_poller::spawn(app.clone(), http, public_url.clone());
     let media_http =
