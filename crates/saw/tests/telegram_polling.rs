@@ -16,6 +16,45 @@ use serde_json::{Value, json};
 
 const BOT_TOKEN: &str = "7712345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
 
+const PHOTO: &[u8] = b"\xff\xd8\xff\xe0 a photo from Telegram";
+
+/// `GET {base}/file/bot{token}/{path}`: the file behind a `getFile` path.
+async fn file(uri: Uri) -> Vec<u8> {
+    assert_eq!(
+        uri.path(),
+        format!("/file/bot{BOT_TOKEN}/photos/file_12.jpg")
+    );
+    PHOTO.to_vec()
+}
+
+/// `sendPhoto` with the file in the form, as SAW sends an agent's photo.
+async fn send_photo(
+    State(fake): State<FakeBot>,
+    mut form: axum::extract::Multipart,
+) -> Json<Value> {
+    let mut fields = serde_json::Map::new();
+    while let Some(field) = form.next_field().await.unwrap() {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "photo" {
+            fields.insert(
+                "photo_len".into(),
+                json!(field.bytes().await.unwrap().len()),
+            );
+        } else {
+            fields.insert(name, json!(field.text().await.unwrap()));
+        }
+    }
+    let chat = fields["chat_id"].clone();
+    fake.calls
+        .lock()
+        .unwrap()
+        .push(("sendPhoto".into(), Value::Object(fields)));
+    Json(
+        json!({"ok": true, "result": {"message_id": 9100, "date": 1795518000,
+        "chat": {"id": chat.as_str().and_then(|c| c.parse::<i64>().ok()), "type": "private"}}}),
+    )
+}
+
 #[derive(Clone, Default)]
 struct FakeBot {
     /// (method, body) of every call.
@@ -42,8 +81,11 @@ async fn bot_api(State(fake): State<FakeBot>, uri: Uri, Json(body): Json<Value>)
             tokio::time::sleep(Duration::from_millis(200)).await;
             Json(json!({"ok": true, "result": []}))
         }
+        // Message ids are unique within a chat.
         "sendMessage" => Json(json!({"ok": true, "result": {
-            "message_id": 9000, "date": 1795518000, "chat": {"id": body["chat_id"], "type": "private"}, "text": body["text"]}})),
+            "message_id": 9000 + fake.calls.lock().unwrap().len(), "date": 1795518000, "chat": {"id": body["chat_id"], "type": "private"}, "text": body["text"]}})),
+        "getFile" => Json(json!({"ok": true, "result": {"file_id": body["file_id"],
+            "file_unique_id": "AgADOwbmNkjrDco1", "file_size": PHOTO.len(), "file_path": "photos/file_12.jpg"}})),
         "deleteWebhook" | "setWebhook" | "answerCallbackQuery" => {
             Json(json!({"ok": true, "result": true}))
         }
@@ -58,7 +100,8 @@ async fn a_polling_bot_is_polled_stored_and_greeted() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let router = axum::Router::new()
-        .fallback(axum::routing::post(bot_api))
+        .route("/{bot}/sendPhoto", axum::routing::post(send_photo))
+        .fallback(axum::routing::post(bot_api).get(file))
         .with_state(fake.clone());
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
 
@@ -146,6 +189,101 @@ async fn a_polling_bot_is_polled_stored_and_greeted() {
         .map(|(_, b)| b)
         .expect("the button tap is answered");
     assert!(answer["callback_query_id"].is_string(), "{answer}");
+
+    // The photo is fetched through getFile into the media store.
+    let mut ready = 0;
+    for _ in 0..100 {
+        ready = scalar(
+            &db,
+            "SELECT COUNT(*) FROM messages WHERE kind = 'image' AND media_state = 'ready' AND media_type = 'image/jpeg'",
+        )
+        .await;
+        if ready == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(ready, 1, "the photo arrives");
+    let stored = files_under(&db.data_dir().join("media"));
+    assert_eq!(std::fs::read(&stored[0]).unwrap(), PHOTO);
+
+    // A menu goes as an inline keyboard whose buttons carry the option ids.
+    let token = api_token(&db);
+    let ticket = get_json(&server, &token, "/api/v1/tickets").await["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let posted = server
+        .api()
+        .post(server.url(&format!("/api/v1/tickets/{ticket}/messages")))
+        .bearer_auth(&token)
+        .json(&json!({"menu": {"body": "Escolha", "options": [
+            {"id": "comercial", "title": "Comercial"}, {"id": "suporte", "title": "Suporte"}]}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), axum::http::StatusCode::CREATED);
+    let mut keyboard = None;
+    for _ in 0..100 {
+        keyboard = fake
+            .calls
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(m, _)| m == "sendMessage")
+            .find_map(|(_, b)| b.get("reply_markup").cloned());
+        if keyboard.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let keyboard = keyboard.expect("the menu is sent");
+    assert_eq!(
+        keyboard["inline_keyboard"][1][0],
+        json!({"text": "Suporte", "callback_data": "suporte"})
+    );
+
+    // An agent's photo goes to Telegram in the send itself.
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(PHOTO.to_vec())
+                .file_name("bolo.jpg")
+                .mime_str("image/jpeg")
+                .unwrap(),
+        )
+        .text("caption", "Olha o bolo");
+    let posted = server
+        .api()
+        .post(server.url(&format!("/api/v1/tickets/{ticket}/messages")))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), axum::http::StatusCode::CREATED);
+    let mut photo = None;
+    for _ in 0..100 {
+        photo = fake
+            .calls
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(m, _)| m == "sendPhoto")
+            .map(|(_, b)| b.clone());
+        if photo.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let photo = photo.expect("sendPhoto is called");
+    assert_eq!(photo["photo_len"], PHOTO.len(), "{photo}");
+    assert_eq!(photo["caption"], "Olha o bolo");
+    let sent = scalar(
+        &db,
+        "SELECT COUNT(*) FROM messages WHERE direction = 'out' AND kind = 'image' AND status = 'sent'",
+    )
+    .await;
+    assert_eq!(sent, 1);
     drop(server);
 }
 
