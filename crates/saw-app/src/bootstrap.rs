@@ -5,7 +5,7 @@
 use saw_core::queue::DEFAULT_QUEUE_COLOR;
 use saw_core::user::{Email, Password, Role};
 use saw_store::now;
-use saw_store::repo::{accounts, audit, queues, users};
+use saw_store::repo::{accounts, audit, bot, queues, users};
 
 use crate::{Actor, App, AppError, channels, passwords, random};
 
@@ -89,6 +89,12 @@ pub async fn first_start(
                 &Actor::system().audit(account, "user.created", admin_email.as_str()),
                 at,
             )?;
+            // The example flow, so the first "oi" in the sandbox already gets a menu.
+            if !bot::has_default_flow(c, account)? {
+                let language = accounts::by_id(c, account)?.language;
+                let flow = saw_bot::Flow::example(language);
+                bot::put_flow(c, account, None, &flow.name, &flow.to_yaml(), at)?;
+            }
             Ok(Some(account))
         })
         .await?;

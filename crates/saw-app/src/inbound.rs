@@ -13,21 +13,20 @@
 //!
 //! A customer has at most one unresolved ticket per channel (a partial unique index holds
 //! it); a message after resolution reopens the last ticket within the account's reopening
-//! window, or opens a new one. New tickets wait in the account's default queue (`pending`)
-//! and get the account's greeting with their protocol number, queued in the outbox in the
-//! same transaction, until the bot takes over that first step. What changed is published
-//! on the event bus after the commit.
+//! window, or opens a new one. A new ticket starts with the bot ([`crate::bot`]), which
+//! greets, shows its menu and answers each message in the same transaction until it hands
+//! the ticket to a queue or resolves it. What changed is published on the event bus after
+//! the commit.
 
 use chrono::{DateTime, Utc};
 use saw_channels::inbound::{InboundEvent, InboundMessage, StatusUpdate};
 use saw_channels::{telegram, whatsapp};
-use saw_core::account::{Account, Language};
 use saw_core::channel::{Channel, WhatsAppConfig};
 use saw_core::conversation::{ChannelKind, MessageDirection, TicketStatus};
 use saw_core::ids::{ContactId, TicketId};
 use saw_core::phone;
 use saw_store::repo::messages::{self, NewInbound, StatusApplied};
-use saw_store::repo::{accounts, contacts, outbox, queues, tickets};
+use saw_store::repo::{accounts, contacts, tickets};
 use saw_store::{Conn, StoreError, now};
 use subtle::ConstantTimeEq;
 
@@ -241,7 +240,7 @@ fn store_message(
         },
         at,
     )?;
-    let (ticket, greet) = ticket_for(c, channel, contact, at, outcome)?;
+    let (ticket, new_ticket) = ticket_for(c, channel, contact, at, outcome)?;
     let extras = extras_json(message);
     let message_id = messages::insert_inbound(
         c,
@@ -268,28 +267,21 @@ fn store_message(
         message_id,
         direction: MessageDirection::Inbound,
     });
-    if let Some((protocol, account)) = greet {
-        let text = match &account.conversations.greeting {
-            Some(custom) => fill_greeting(custom, message.contact_name.as_deref(), &protocol),
-            None => greeting(account.language, message.contact_name.as_deref(), &protocol),
-        };
-        let greeting_id = outbox::enqueue_text(
+    // A ticket still with the bot: the bot answers (a new ticket: its greeting and menu).
+    let with_bot = new_ticket || tickets::state(c, ticket)?.status == TicketStatus::Bot;
+    if with_bot {
+        let account = accounts::by_id(c, channel.account_id)?;
+        crate::bot::converse(
             c,
-            &outbox::NewOutbound {
-                account_id: channel.account_id,
-                ticket_id: ticket,
-                channel_id: channel.id,
-                body: &text,
-                author: None,
-            },
+            &account,
+            channel,
+            ticket,
+            contact,
+            message,
+            new_ticket,
             at,
+            &mut outcome.events,
         )?;
-        outcome.events.push(Event::MessageCreated {
-            account_id: channel.account_id,
-            ticket_id: ticket,
-            message_id: greeting_id,
-            direction: MessageDirection::Outbound,
-        });
     }
     if channel.kind == ChannelKind::Telegram
         && let Some(query) = telegram::callback_query_id(&message.external_id)
@@ -302,70 +294,38 @@ fn store_message(
 
 /// The ticket a customer's message belongs to: their unresolved one on this channel, the
 /// last one reopened when it was resolved within the account's reopening window, or a new
-/// one waiting in the default queue (answered with its protocol, to greet the customer).
+/// one, with the bot (answered `true`, so the bot greets it).
 fn ticket_for(
     c: &mut dyn Conn,
     channel: &Channel,
     contact: ContactId,
     at: DateTime<Utc>,
     outcome: &mut WebhookOutcome,
-) -> Result<(TicketId, Option<(String, Account)>), StoreError> {
+) -> Result<(TicketId, bool), StoreError> {
     if let Some(ticket) = tickets::open_for_contact(c, contact, channel.id)? {
-        return Ok((ticket, None));
+        return Ok((ticket, false));
     }
     let account = accounts::by_id(c, channel.account_id)?;
     let grace = chrono::Duration::minutes(account.conversations.reopen_grace_minutes);
     if let Some(ticket) = tickets::resolved_since(c, contact, channel.id, at - grace)? {
         tickets::reopen(c, channel.account_id, ticket, at)?;
         outcome.events.push(events::ticket_changed(c, ticket)?);
-        return Ok((ticket, None));
+        return Ok((ticket, false));
     }
-    let queue = queues::default_queue(c, channel.account_id)?.map(|q| q.id);
-    let (ticket, protocol) = tickets::insert(
+    let (ticket, _) = tickets::insert(
         c,
         &tickets::NewTicket {
             account_id: channel.account_id,
             contact_id: contact,
             channel_id: channel.id,
-            queue_id: queue,
-            status: TicketStatus::Pending,
+            queue_id: None,
+            status: TicketStatus::Bot,
         },
         at,
     )?;
     outcome.tickets_opened += 1;
     outcome.events.push(events::ticket_changed(c, ticket)?);
-    Ok((ticket, Some((protocol, account))))
-}
-
-/// The plain greeting a new ticket gets (until the bot's menu takes over this first step):
-/// it names the customer when the provider told their name, and the protocol number.
-pub fn greeting(language: Language, name: Option<&str>, protocol: &str) -> String {
-    let first_name = name
-        .and_then(|n| n.split_whitespace().next())
-        .filter(|n| !n.is_empty());
-    match (language, first_name) {
-        (Language::PtBr, Some(n)) => format!(
-            "Olá, {n}! Recebemos sua mensagem e em breve um atendente vai falar com você. Seu protocolo é {protocol}."
-        ),
-        (Language::PtBr, None) => format!(
-            "Olá! Recebemos sua mensagem e em breve um atendente vai falar com você. Seu protocolo é {protocol}."
-        ),
-        (Language::En, Some(n)) => format!(
-            "Hello, {n}! We got your message and an agent will be with you shortly. Your protocol number is {protocol}."
-        ),
-        (Language::En, None) => format!(
-            "Hello! We got your message and an agent will be with you shortly. Your protocol number is {protocol}."
-        ),
-    }
-}
-
-/// An account's own greeting with `{{nome}}` (the customer's first name, or nothing) and
-/// `{{protocolo}}` filled in.
-pub fn fill_greeting(template: &str, name: Option<&str>, protocol: &str) -> String {
-    let first_name = name.and_then(|n| n.split_whitespace().next()).unwrap_or("");
-    template
-        .replace("{{nome}}", first_name)
-        .replace("{{protocolo}}", protocol)
+    Ok((ticket, true))
 }
 
 fn without_nul(text: &str) -> String {

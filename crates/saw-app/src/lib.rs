@@ -8,6 +8,7 @@
 pub mod account;
 pub mod auth;
 pub mod bootstrap;
+pub mod bot;
 pub mod channels;
 pub mod connection_check;
 mod error;

@@ -37,6 +37,7 @@ macro_rules! every_migration {
             (5, "0005", "outbox"),
             (6, "0006", "idempotency"),
             (7, "0007", "conversations"),
+            (8, "0008", "bot"),
         )
     };
 }

@@ -165,13 +165,13 @@ async fn admin_creates_an_agent_who_cannot_open_admin_pages() {
     for _ in 0..40 {
         c.refresh().await.unwrap();
         chat = c.source().await.unwrap();
-        if chat.contains("Seu protocolo") {
+        if chat.contains("Como podemos ajudar?") {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(
-        chat.contains(">oi<") && chat.contains("Seu protocolo"),
+        chat.contains(">oi<") && chat.contains("Como podemos ajudar?"),
         "{chat}"
     );
     screenshot(&c, "sandbox").await;

@@ -44,15 +44,18 @@ async fn writing_oi_on_the_sandbox_opens_a_greeted_ticket() {
         let mut conversation = String::new();
         for _ in 0..100 {
             conversation = browser.get(&back).await.body;
-            if conversation.contains("Olá, Maria!") && conversation.contains("entregue") {
+            if conversation.contains("Olá, Maria!") && conversation.contains("Como podemos ajudar?")
+            {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         assert!(conversation.contains(">oi<"), "{}: {conversation}", db.name);
         assert!(
-            conversation.contains("Olá, Maria!") && conversation.contains("protocolo"),
-            "{}: greeting {conversation}",
+            conversation.contains("Olá, Maria!")
+                && conversation.contains("Como podemos ajudar?")
+                && conversation.contains("name=\"opcao\" value=\"suporte\""),
+            "{}: the bot's greeting and menu {conversation}",
             db.name
         );
 
@@ -73,7 +76,7 @@ async fn writing_oi_on_the_sandbox_opens_a_greeted_ticket() {
         assert_eq!(items.len(), 1, "{}: {tickets}", db.name);
         assert_eq!(items[0]["channel"]["kind"], "sandbox");
         assert_eq!(items[0]["contact"]["name"], "Maria Souza");
-        assert_eq!(items[0]["status"], "pending");
+        assert_eq!(items[0]["status"], "bot", "the bot has the ticket");
 
         // Customer text is data: escaped on the page, never markup.
         let evil = browser

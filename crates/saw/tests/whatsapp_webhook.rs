@@ -160,17 +160,13 @@ async fn signed_webhooks_are_stored_once_and_bad_signatures_store_nothing() {
                 )
             }
         };
-        let (status, page) = get(
-            "/api/v1/tickets?status=pending&limit=2".into(),
-            token.clone(),
-        )
-        .await;
+        let (status, page) = get("/api/v1/tickets?status=bot&limit=2".into(), token.clone()).await;
         assert_eq!(status, StatusCode::OK, "{page}");
         let items = page["items"].as_array().unwrap();
         assert_eq!(items.len(), 2, "{}: {page}", db.name);
-        assert_eq!(
-            items[0]["queue"]["name"], "Suporte",
-            "new tickets wait in the default queue"
+        assert!(
+            items[0]["queue"].is_null(),
+            "new tickets are with the bot, in no queue yet"
         );
         assert_eq!(items[0]["channel"]["kind"], "whatsapp");
         assert!(items[0]["protocol"].as_str().unwrap().len() == 15);
@@ -179,7 +175,7 @@ async fn signed_webhooks_are_stored_once_and_bad_signatures_store_nothing() {
             .expect("a next page")
             .to_owned();
         let (_, rest) = get(
-            format!("/api/v1/tickets?status=pending&limit=2&cursor={cursor}"),
+            format!("/api/v1/tickets?status=bot&limit=2&cursor={cursor}"),
             token.clone(),
         )
         .await;
@@ -284,6 +280,27 @@ async fn signed_webhooks_are_stored_once_and_bad_signatures_store_nothing() {
         ))
         .trim()
         .to_owned();
+        // Tickets with the bot are in no queue: no agent sees them until the bot routes them.
+        assert_eq!(
+            get("/api/v1/tickets".into(), suporte.clone()).await.1["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            0,
+            "{}",
+            db.name
+        );
+        Store::open(&db.url)
+            .await
+            .unwrap()
+            .write(|c| {
+                c.execute(
+                    "UPDATE tickets SET status = 'pending', queue_id = (SELECT id FROM queues WHERE name = 'Suporte')",
+                    &[],
+                )
+            })
+            .await
+            .unwrap();
         assert_eq!(
             get("/api/v1/tickets".into(), comercial.clone()).await.1["items"]
                 .as_array()

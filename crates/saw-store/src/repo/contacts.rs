@@ -78,3 +78,27 @@ pub fn upsert_seen(
             .map(ContactId::new),
     }
 }
+
+/// The fields the bot collected (`{"pedido": "4521"}`).
+pub fn fields(c: &mut dyn Conn, contact: ContactId) -> Result<String, StoreError> {
+    c.query_one(
+        "SELECT fields FROM contacts WHERE id = $1",
+        params![contact],
+        |r| r.text(0),
+    )
+}
+
+pub fn set_fields(c: &mut dyn Conn, contact: ContactId, fields: &str) -> Result<(), StoreError> {
+    c.execute_one(
+        "UPDATE contacts SET fields = $2 WHERE id = $1",
+        params![contact, fields],
+    )
+}
+
+/// The customer asked for no proactive messages ("SAIR").
+pub fn opt_out(c: &mut dyn Conn, contact: ContactId) -> Result<(), StoreError> {
+    c.execute_one(
+        "UPDATE contacts SET opted_out = TRUE WHERE id = $1",
+        params![contact],
+    )
+}

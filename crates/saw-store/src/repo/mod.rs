@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod bot;
 pub mod channels;
 pub mod contacts;
 pub mod media;

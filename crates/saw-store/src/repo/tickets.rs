@@ -101,7 +101,7 @@ pub fn take_on_reply(
 ) -> Result<bool, StoreError> {
     let changed = c.execute(
         "UPDATE tickets SET status = 'open', assignee_id = $2, accepted_at = COALESCE(accepted_at, $3),
-                updated_at = $3 WHERE id = $1 AND status IN ('bot', 'pending')",
+                bot_state = NULL, updated_at = $3 WHERE id = $1 AND status IN ('bot', 'pending')",
         params![ticket, user, now],
     )?;
     if changed == 0 {
@@ -143,6 +143,63 @@ pub fn state(c: &mut dyn Conn, ticket: TicketId) -> Result<TicketState, StoreErr
                 assignee_id: r.opt_i64(3)?.map(UserId::new),
             })
         },
+    )
+}
+
+/// The bot hands the ticket to a queue: pending there, the bot silent from now on.
+pub fn queue_from_bot(
+    c: &mut dyn Conn,
+    account: AccountId,
+    ticket: TicketId,
+    queue: Option<QueueId>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    c.execute_one(
+        "UPDATE tickets SET status = 'pending', queue_id = $2, queued_at = $3, bot_state = NULL, updated_at = $3
+         WHERE id = $1",
+        params![ticket, queue, now],
+    )?;
+    record_event(
+        c,
+        account,
+        ticket,
+        TicketEventKind::Queued,
+        now,
+        None,
+        None,
+        queue,
+    )
+}
+
+/// The customer needed nothing more: resolved by the bot, never having reached a queue.
+pub fn resolve_by_bot(
+    c: &mut dyn Conn,
+    account: AccountId,
+    ticket: TicketId,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    c.execute_one(
+        "UPDATE tickets SET status = 'resolved', resolved_at = $2, bot_state = NULL, updated_at = $2 WHERE id = $1",
+        params![ticket, now],
+    )?;
+    record_event(
+        c,
+        account,
+        ticket,
+        TicketEventKind::Resolved,
+        now,
+        None,
+        None,
+        None,
+    )
+}
+
+/// The protocol number customers are told.
+pub fn protocol(c: &mut dyn Conn, ticket: TicketId) -> Result<String, StoreError> {
+    c.query_one(
+        "SELECT protocol FROM tickets WHERE id = $1",
+        params![ticket],
+        |r| r.text(0),
     )
 }
 

@@ -1,0 +1,91 @@
+//! The chatbot's storage: flows (YAML), the bot's state on a ticket, what it did.
+
+use chrono::{DateTime, Utc};
+use saw_core::ids::{AccountId, ChannelId, TicketId};
+
+use crate::conn::Conn;
+use crate::{StoreError, params};
+
+/// The flow that answers on `channel`: its own, else the account's default; as (name, YAML).
+pub fn flow_for(
+    c: &mut dyn Conn,
+    account: AccountId,
+    channel: ChannelId,
+) -> Result<Option<(String, String)>, StoreError> {
+    c.query_opt(
+        "SELECT name, yaml FROM flows WHERE account_id = $1 AND (channel_id = $2 OR channel_id IS NULL)
+         ORDER BY CASE WHEN channel_id IS NULL THEN 1 ELSE 0 END, id LIMIT 1",
+        params![account, channel],
+        |r| Ok((r.text(0)?, r.text(1)?)),
+    )
+}
+
+/// Whether the account has a default flow (one for every channel without its own).
+pub fn has_default_flow(c: &mut dyn Conn, account: AccountId) -> Result<bool, StoreError> {
+    Ok(c.scalar_i64(
+        "SELECT COUNT(*) FROM flows WHERE account_id = $1 AND channel_id IS NULL",
+        params![account],
+    )? > 0)
+}
+
+/// Stores a flow for `channel` (`None`: the account's default), replacing the one there.
+pub fn put_flow(
+    c: &mut dyn Conn,
+    account: AccountId,
+    channel: Option<ChannelId>,
+    name: &str,
+    yaml: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    match channel {
+        Some(ch) => c.execute(
+            "DELETE FROM flows WHERE account_id = $1 AND channel_id = $2",
+            params![account, ch],
+        )?,
+        None => c.execute(
+            "DELETE FROM flows WHERE account_id = $1 AND channel_id IS NULL",
+            params![account],
+        )?,
+    };
+    c.execute(
+        "INSERT INTO flows (account_id, channel_id, name, yaml, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
+        params![account, channel, name, yaml, now],
+    )
+    .map(drop)
+}
+
+pub fn state(c: &mut dyn Conn, ticket: TicketId) -> Result<Option<String>, StoreError> {
+    c.query_one(
+        "SELECT bot_state FROM tickets WHERE id = $1",
+        params![ticket],
+        |r| r.opt_text(0),
+    )
+}
+
+pub fn set_state(
+    c: &mut dyn Conn,
+    ticket: TicketId,
+    state: Option<&str>,
+) -> Result<(), StoreError> {
+    c.execute_one(
+        "UPDATE tickets SET bot_state = $2 WHERE id = $1",
+        params![ticket, state],
+    )
+}
+
+/// One thing the bot did (`kind`: option_chosen, auto_reply, field_collected, miss; `detail`
+/// its JSON), for the metrics.
+pub fn record(
+    c: &mut dyn Conn,
+    account: AccountId,
+    ticket: TicketId,
+    kind: &str,
+    detail: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    c.execute(
+        "INSERT INTO bot_records (account_id, ticket_id, kind, detail, at) VALUES ($1, $2, $3, $4, $5)",
+        params![account, ticket, kind, detail, at],
+    )
+    .map(drop)
+}
