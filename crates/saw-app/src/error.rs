@@ -43,6 +43,8 @@ pub enum AppError {
         "this Idempotency-Key was used for another request; use a new key for each new message"
     )]
     IdempotencyKeyReused,
+    #[error("the flow is not valid: {0}")]
+    InvalidFlow(String),
     #[error("this token belongs to another bot: add that bot as a new channel")]
     OtherBot,
     #[error("only WhatsApp channels have message templates")]
@@ -106,6 +108,7 @@ impl AppError {
             AppError::WindowClosed => "window_closed",
             AppError::IdempotencyKeyReused => "idempotency_key_reused",
             AppError::OtherBot => "other_bot",
+            AppError::InvalidFlow(_) => "invalid_flow",
             AppError::WhatsAppOnly => "whatsapp_only",
             AppError::Provider(_) => "provider_error",
             AppError::UnknownTemplate(_) => "unknown_template",

@@ -13,6 +13,7 @@ pub mod channels;
 pub mod connection_check;
 mod error;
 pub mod events;
+pub mod flows;
 pub mod inbound;
 pub mod media;
 pub mod outbox;

@@ -31,6 +31,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::IdempotencyKeyReused
         | AppError::WhatsAppOnly
         | AppError::OtherBot
+        | AppError::InvalidFlow(_)
         | AppError::UnknownTemplate(_)
         | AppError::TemplateNotApproved(_)
         | AppError::TemplateParameters { .. }
@@ -66,6 +67,7 @@ pub fn message(t: Tr, e: &AppError) -> String {
             &[("body", body), ("header", header)],
         ),
         AppError::Unsendable(why) => t.fmt("error.unsendable", &[("why", why)]),
+        AppError::InvalidFlow(why) => t.fmt("error.invalid_flow", &[("why", why)]),
         AppError::LockedOut { minutes } => t.fmt("error.locked_out", &[("minutes", minutes)]),
         AppError::Secrets(_) | AppError::Store(_) if status_of(e).is_server_error() => {
             let key = if status_of(e) == StatusCode::SERVICE_UNAVAILABLE {

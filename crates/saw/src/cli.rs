@@ -84,7 +84,7 @@ pub enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run SAW: the web UI, the REST API and (later) the channels and the bot.
+    /// Run SAW: the web UI, the REST API, the webhooks, the Telegram pollers, the outbox dispatcher, the media fetcher and the bot.
     Serve(ServeArgs),
     /// Manage users: add, list, reset a password, deactivate.
     #[command(subcommand)]
@@ -95,6 +95,9 @@ pub enum Command {
     /// Manage channels (conexões): WhatsApp numbers, Telegram bots, the sandbox.
     #[command(subcommand)]
     Channel(ChannelCommand),
+    /// The chatbot's flows (menus, answers, questions, routing) as YAML files.
+    #[command(subcommand)]
+    Flow(FlowCommand),
     /// Apply pending database migrations and exit (serve also does this at start).
     Migrate,
     /// Print SAW's version.
@@ -264,6 +267,28 @@ pub enum ChannelCommand {
         /// Fetch the templates from Meta (GET /{waba}/message_templates, every page) and replace the stored ones.
         #[arg(long)]
         sync: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FlowCommand {
+    /// Print the flow that answers on a channel (or the account's default) as YAML: the stored one, or the built-in example while none is stored.
+    #[command(after_help = "Example:\n  saw flow export > menu.yaml")]
+    Export {
+        /// The channel whose flow to print (see `saw channel list`); without it, the account's default flow.
+        #[arg(long)]
+        channel: Option<ChannelId>,
+    },
+    /// Check a YAML flow and make it the flow of a channel (or the account's default). An invalid file is refused with the field, the line and the reason, and nothing changes. Conversations under way continue at the same menu if it still exists.
+    #[command(
+        after_help = "Example:\n  saw flow export > menu.yaml\n  (edit menu.yaml)\n  saw flow import menu.yaml"
+    )]
+    Import {
+        /// The YAML file; "-" reads standard input.
+        file: String,
+        /// The channel it answers on; without it, every channel without a flow of its own.
+        #[arg(long)]
+        channel: Option<ChannelId>,
     },
 }
 

@@ -173,3 +173,57 @@ async fn on_whatsapp_the_menu_is_a_list_and_a_tapped_row_routes_like_a_typed_opt
     assert_eq!(tickets["items"][0]["status"], "pending", "{tickets}");
     assert_eq!(tickets["items"][0]["queue"]["name"], "Comercial");
 }
+
+#[tokio::test]
+async fn flows_are_exported_and_imported_as_yaml_and_a_bad_file_changes_nothing() {
+    let db = saw_testkit::sqlite();
+    let server = Server::start(&db);
+    let exported = cli(&db, &["flow", "export"]);
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    let yaml = stdout(&exported);
+    assert!(
+        yaml.contains("menu: inicio") && yaml.contains("Suporte"),
+        "{yaml}"
+    );
+
+    // A menu that names a menu that does not exist: refused with the field's path.
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(&broken, yaml.replace("menu: suporte", "menu: suprte")).unwrap();
+    let refused = cli(&db, &["flow", "import", broken.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    let why = stderr(&refused);
+    assert!(
+        why.contains("menus[0].options[1].action.menu") && why.contains("suprte"),
+        "{why}"
+    );
+    // Not YAML at all: refused with the line.
+    let garbage = dir.path().join("garbage.yaml");
+    std::fs::write(&garbage, "name: x\nmenus: [\n").unwrap();
+    let refused = cli(&db, &["flow", "import", garbage.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("line"), "{}", stderr(&refused));
+    assert_eq!(
+        stdout(&cli(&db, &["flow", "export"])),
+        yaml,
+        "nothing changed"
+    );
+
+    // A new greeting, imported, greets the next customer.
+    let mine = dir.path().join("mine.yaml");
+    let edited = yaml.replacen(
+        &yaml
+            .lines()
+            .find(|l| l.starts_with("greeting:"))
+            .unwrap()
+            .to_owned(),
+        "greeting: Oi! Aqui é a Padaria Estrela.",
+        1,
+    );
+    std::fs::write(&mine, edited).unwrap();
+    let imported = cli(&db, &["flow", "import", mine.to_str().unwrap()]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    let browser = server.admin_browser().await;
+    let page = say(&browser, "oi", None, "Como podemos ajudar?").await;
+    assert!(page.contains("Oi! Aqui é a Padaria Estrela."), "{page}");
+}

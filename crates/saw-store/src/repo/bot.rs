@@ -20,6 +20,18 @@ pub fn flow_for(
     )
 }
 
+/// The account's default flow, as (name, YAML).
+pub fn default_flow(
+    c: &mut dyn Conn,
+    account: AccountId,
+) -> Result<Option<(String, String)>, StoreError> {
+    c.query_opt(
+        "SELECT name, yaml FROM flows WHERE account_id = $1 AND channel_id IS NULL ORDER BY id LIMIT 1",
+        params![account],
+        |r| Ok((r.text(0)?, r.text(1)?)),
+    )
+}
+
 /// Whether the account has a default flow (one for every channel without its own).
 pub fn has_default_flow(c: &mut dyn Conn, account: AccountId) -> Result<bool, StoreError> {
     Ok(c.scalar_i64(

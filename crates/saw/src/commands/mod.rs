@@ -1,6 +1,7 @@
 //! One module per command; [`run`] dispatches.
 
 mod channel;
+mod flow;
 mod serve;
 mod token;
 mod user;
@@ -92,6 +93,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let app =
                 config::open_app(&cli.common, Setup::MustExist, AuthPolicy::default()).await?;
             channel::run(&app, command).await
+        }
+        Command::Flow(command) => {
+            config::init_logging(&cli.common)?;
+            let app =
+                config::open_app(&cli.common, Setup::MustExist, AuthPolicy::default()).await?;
+            flow::run(&app, command).await
         }
     }
 }

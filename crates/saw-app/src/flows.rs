@@ -1,0 +1,62 @@
+//! Flows as admins handle them: exported and imported as YAML (the CLI today, the editor
+//! later). An import is checked whole — YAML syntax (with its line), shape and meaning (with
+//! the field's path) — and changes nothing when it is refused.
+
+use saw_bot::Flow;
+use saw_core::ids::{AccountId, ChannelId};
+use saw_store::now;
+use saw_store::repo::{accounts, audit, bot};
+
+use crate::{Actor, App, AppError, channels};
+
+/// The YAML of the flow that answers on `channel` (`None`: the account's default), as it
+/// runs: the stored one, or the built-in example when none is stored.
+pub async fn export(
+    app: &App,
+    account: AccountId,
+    channel: Option<ChannelId>,
+) -> Result<String, AppError> {
+    let stored = app
+        .store
+        .read(move |c| {
+            let found = match channel {
+                Some(channel) => bot::flow_for(c, account, channel)?,
+                None => bot::default_flow(c, account)?,
+            };
+            let language = accounts::by_id(c, account)?.language;
+            Ok::<_, AppError>((found, language))
+        })
+        .await?;
+    Ok(match stored {
+        (Some((_, yaml)), _) => yaml,
+        (None, language) => Flow::example(language).to_yaml(),
+    })
+}
+
+/// Checks `yaml` and stores it as the flow of `channel` (`None`: the account's default).
+pub async fn import(
+    app: &App,
+    actor: &Actor,
+    account: AccountId,
+    channel: Option<ChannelId>,
+    yaml: &str,
+) -> Result<Flow, AppError> {
+    let flow = Flow::from_yaml(yaml).map_err(|e| AppError::InvalidFlow(e.to_string()))?;
+    if let Some(channel) = channel {
+        channels::get_decrypted(app, account, channel).await?;
+    }
+    let (name, text) = (flow.name.clone(), flow.to_yaml());
+    let mut entry = actor.audit(account, "flow.imported", name.clone());
+    entry.detail = Some(match channel {
+        Some(channel) => format!("for channel {channel}"),
+        None => "the account's default".into(),
+    });
+    app.store
+        .write(move |c| {
+            let at = now();
+            bot::put_flow(c, account, channel, &name, &text, at)?;
+            audit::record(c, &entry, at)
+        })
+        .await?;
+    Ok(flow)
+}
