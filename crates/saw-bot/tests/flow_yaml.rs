@@ -229,3 +229,13 @@ fn shape_errors_give_the_field_and_the_line() {
         assert_eq!(line, Some(want_line), "{message}");
     }
 }
+
+/// The example in the operators' guide is a flow SAW accepts.
+#[test]
+fn the_documented_example_is_a_valid_flow() {
+    let guide = include_str!("../../../docs/bot.md");
+    let start = guide.find("```yaml\n").expect("a YAML example") + "```yaml\n".len();
+    let end = start + guide[start..].find("```").expect("its end");
+    let flow = saw_bot::Flow::from_yaml(&guide[start..end]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(flow.menu, "inicio");
+}
