@@ -67,6 +67,101 @@ impl Interval {
             self.end
         }
     }
+
+    /// From the store's form: minutes after midnight, a close before the open running past
+    /// midnight (`closes` 1440 is 24:00).
+    pub fn from_minutes(opens: i64, closes: i64) -> Option<Interval> {
+        let hm = |t: i64| u16::try_from(t).ok().map(|t| (t / 60, t % 60));
+        Interval::new(hm(opens)?, hm(closes)?)
+    }
+
+    /// Minutes after midnight at which it closes, as written (`22:00-02:00` closes at 120).
+    pub fn closes_minute(self) -> u16 {
+        self.end
+    }
+}
+
+/// One day's hours as people type them: `08:00-12:00, 13:00-18:00`; blank means closed.
+pub fn parse_day(raw: &str) -> Result<Vec<Interval>, IntervalError> {
+    let mut intervals = raw
+        .split([',', ';'])
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(str::parse)
+        .collect::<Result<Vec<Interval>, _>>()?;
+    intervals.sort();
+    intervals.dedup();
+    Ok(intervals)
+}
+
+/// One day's hours as [`parse_day`] reads them.
+pub fn format_day(intervals: &[Interval]) -> String {
+    intervals
+        .iter()
+        .map(Interval::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Why a line of special dates was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "'{0}' is not a special date: write the date (25/12/2026), then 'fechado' or hours such as 08:00-12:00, then an optional description"
+)]
+pub struct SpecialDayError(pub String);
+
+/// Words that mark a special date closed all day.
+const CLOSED_WORDS: [&str; 3] = ["fechado", "closed", "feriado"];
+
+impl SpecialDay {
+    /// One line as people type it: `25/12/2026 fechado Natal`,
+    /// `24/12/2026 08:00-12:00 Véspera de Natal` (dates also as `2026-12-24`).
+    pub fn parse_line(line: &str) -> Result<SpecialDay, SpecialDayError> {
+        let err = || SpecialDayError(line.trim().to_owned());
+        let mut words = line.split_whitespace().peekable();
+        let date = words.next().ok_or_else(err)?;
+        let date = NaiveDate::parse_from_str(date, "%d/%m/%Y")
+            .or_else(|_| NaiveDate::parse_from_str(date, "%Y-%m-%d"))
+            .map_err(|_| err())?;
+        let mut hours = Vec::new();
+        let mut closed = false;
+        while let Some(word) = words.peek() {
+            let word = word.trim_end_matches([',', ';']);
+            if CLOSED_WORDS.contains(&word.to_lowercase().as_str()) && hours.is_empty() && !closed {
+                closed = true;
+            } else if !closed && word.contains(':') {
+                hours.push(word.parse::<Interval>().map_err(|_| err())?);
+            } else {
+                break;
+            }
+            words.next();
+        }
+        if !closed && hours.is_empty() {
+            return Err(err());
+        }
+        hours.sort();
+        let name = words.collect::<Vec<_>>().join(" ");
+        Ok(SpecialDay {
+            date,
+            hours,
+            name: (!name.is_empty()).then_some(name),
+        })
+    }
+
+    /// The line [`SpecialDay::parse_line`] reads back.
+    pub fn to_line(&self, language: Language) -> String {
+        let hours = match (self.hours.is_empty(), language) {
+            (true, Language::PtBr) => "fechado".to_owned(),
+            (true, Language::En) => "closed".to_owned(),
+            (false, _) => format_day(&self.hours).replace(", ", " "),
+        };
+        let mut line = format!("{} {hours}", self.date.format("%d/%m/%Y"));
+        if let Some(name) = &self.name {
+            line.push(' ');
+            line.push_str(name);
+        }
+        line
+    }
 }
 
 impl FromStr for Interval {
@@ -107,6 +202,17 @@ impl<'de> Deserialize<'de> for Interval {
         raw.parse().map_err(serde::de::Error::custom)
     }
 }
+
+/// The days of the week, Monday first (the store numbers them 0 to 6 in this order).
+pub const WEEK: [Weekday; 7] = [
+    Weekday::Mon,
+    Weekday::Tue,
+    Weekday::Wed,
+    Weekday::Thu,
+    Weekday::Fri,
+    Weekday::Sat,
+    Weekday::Sun,
+];
 
 /// Opening intervals per weekday; a day left empty is closed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,17 +272,7 @@ impl Weekly {
     }
 
     pub fn is_empty(&self) -> bool {
-        [
-            Weekday::Mon,
-            Weekday::Tue,
-            Weekday::Wed,
-            Weekday::Thu,
-            Weekday::Fri,
-            Weekday::Sat,
-            Weekday::Sun,
-        ]
-        .iter()
-        .all(|d| self.day(*d).is_empty())
+        WEEK.iter().all(|d| self.day(*d).is_empty())
     }
 }
 
@@ -401,6 +497,49 @@ mod tests {
         ] {
             assert!(bad.parse::<Interval>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn days_and_special_dates_as_typed() {
+        assert_eq!(parse_day("  "), Ok(vec![]));
+        assert_eq!(
+            format_day(&parse_day("13:00-18:00; 8:00-12:00,").unwrap()),
+            "08:00-12:00, 13:00-18:00"
+        );
+        assert!(parse_day("08:00-12:00, almoço").is_err());
+        let natal = SpecialDay::parse_line(" 25/12/2026 FECHADO Natal ").unwrap();
+        assert_eq!(natal.date, NaiveDate::from_ymd_opt(2026, 12, 25).unwrap());
+        assert!(natal.hours.is_empty());
+        assert_eq!(natal.name.as_deref(), Some("Natal"));
+        assert_eq!(natal.to_line(Language::PtBr), "25/12/2026 fechado Natal");
+        let eve = SpecialDay::parse_line("2026-12-24 08:00-12:00 Véspera de Natal").unwrap();
+        assert_eq!(eve.hours, vec![iv("08:00-12:00")]);
+        assert_eq!(
+            eve.to_line(Language::PtBr),
+            "24/12/2026 08:00-12:00 Véspera de Natal"
+        );
+        assert_eq!(SpecialDay::parse_line(&eve.to_line(Language::En)), Ok(eve));
+        for bad in [
+            "",
+            "Natal",
+            "32/12/2026 fechado",
+            "25/12/2026",
+            "25/12/2026 8h-12h",
+        ] {
+            assert!(SpecialDay::parse_line(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn intervals_round_trip_through_minutes() {
+        for raw in ["08:00-18:00", "22:00-02:00", "00:00-24:00", "18:30-00:00"] {
+            let i = iv(raw);
+            let back =
+                Interval::from_minutes(i64::from(i.start_minutes()), i64::from(i.closes_minute()));
+            assert_eq!(back, Some(i), "{raw}");
+        }
+        assert_eq!(Interval::from_minutes(-1, 60), None);
+        assert_eq!(Interval::from_minutes(60, 1441), None);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! message means, on top of [`text`]), [`engine`] (the state machine), [`hours`] (business
 //! hours), [`fields`] (checking answers), [`template`] (placeholders in texts).
 
+pub mod csat;
 pub mod engine;
 pub mod fields;
 pub mod flow;

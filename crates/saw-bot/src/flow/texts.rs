@@ -29,6 +29,12 @@ pub struct Texts {
     pub too_many_misses: String,
     /// The customer asked not to get proactive messages ("SAIR").
     pub opt_out: String,
+    /// A bot conversation left unanswered for the account's idle time is closed with this.
+    pub idle_close: String,
+    /// The satisfaction question after a resolution (answered 1 to 5).
+    pub csat_question: String,
+    /// The answer to a rating.
+    pub csat_thanks: String,
     /// Why an answer to a question was refused, per kind of field.
     pub invalid: InvalidTexts,
 }
@@ -108,6 +114,13 @@ impl Texts {
                 opt_out: s(
                     "Pronto, você não vai mais receber mensagens nossas. Se precisar de algo, é só escrever.",
                 ),
+                idle_close: s(
+                    "Como não recebemos sua resposta, encerramos este atendimento. Quando precisar, é só mandar uma mensagem!",
+                ),
+                csat_question: s(
+                    "Seu atendimento {{protocolo}} foi concluído. Como você avalia o nosso atendimento, de 1 a 5?",
+                ),
+                csat_thanks: s("Obrigado pela sua avaliação!"),
                 invalid: InvalidTexts {
                     name: s("Não entendi seu nome. Escreva seu nome, por favor."),
                     email: s(
@@ -146,6 +159,13 @@ impl Texts {
                 opt_out: s(
                     "Done, you won't get any more messages from us. Write any time if you need something.",
                 ),
+                idle_close: s(
+                    "As we didn't hear back from you, we closed this conversation. Write any time you need us!",
+                ),
+                csat_question: s(
+                    "Your conversation {{protocolo}} is complete. How would you rate our service, from 1 to 5?",
+                ),
+                csat_thanks: s("Thank you for your rating!"),
                 invalid: InvalidTexts {
                     name: s("I didn't get your name. Please write your name."),
                     email: s("That e-mail doesn't look right. Please send it as name@example.com."),
@@ -163,7 +183,7 @@ impl Texts {
     }
 
     /// Each top-level text with its YAML key, for validation.
-    pub fn all(&self) -> [(&'static str, &str); 10] {
+    pub fn all(&self) -> [(&'static str, &str); 13] {
         [
             ("miss", &self.miss),
             ("navigation", &self.navigation),
@@ -175,6 +195,9 @@ impl Texts {
             ("out_of_hours", &self.out_of_hours),
             ("too_many_misses", &self.too_many_misses),
             ("opt_out", &self.opt_out),
+            ("idle_close", &self.idle_close),
+            ("csat_question", &self.csat_question),
+            ("csat_thanks", &self.csat_thanks),
         ]
     }
 }
