@@ -49,15 +49,21 @@ pub async fn update_conversations(
     settings: ConversationSettings,
 ) -> Result<(), AppError> {
     let mut entry = actor.audit(account, "account.conversations_changed", "conversations");
-    entry.detail = Some(format!(
-        "greeting {}, reopen within {} minutes",
-        if settings.greeting.is_some() {
-            "custom"
-        } else {
-            "built-in"
-        },
-        settings.reopen_grace_minutes
-    ));
+    entry.detail = Some(
+        format!(
+            "greeting {}, reopen within {} minutes",
+            if settings.greeting.is_some() {
+                "custom"
+            } else {
+                "built-in"
+            },
+            settings.reopen_grace_minutes
+        ) + &format!(
+            ", bot closes after {} idle minutes, satisfaction survey {}",
+            settings.bot_idle_minutes,
+            if settings.csat { "on" } else { "off" }
+        ),
+    );
     app.store
         .write(move |c| {
             accounts::update_conversations(c, account, &settings)?;

@@ -11,7 +11,7 @@ use saw_channels::inbound::InboundMessage;
 use saw_core::account::Account;
 use saw_core::channel::Channel;
 use saw_core::conversation::MessageDirection;
-use saw_core::ids::{ContactId, TicketId};
+use saw_core::ids::{ContactId, QueueId, TicketId};
 use saw_core::outbound::OutboundPayload;
 use saw_store::repo::{bot, contacts, outbox, queues, tickets};
 use saw_store::{Conn, StoreError};
@@ -51,6 +51,14 @@ fn context(
     let default_queue = queues::default_queue(c, account.id)?
         .map(|q| q.name)
         .unwrap_or_default();
+    let schedules = crate::hours::load(c, account.id, account.time_zone.tz())?;
+    let queue_hours = match schedules.queues.is_empty() {
+        true => BTreeMap::new(),
+        false => queues::list(c, account.id)?
+            .into_iter()
+            .filter_map(|q| Some((q.name, schedules.queues.get(&q.id)?.clone())))
+            .collect(),
+    };
     let mut ctx = Context::new(
         account.name.clone(),
         tickets::protocol(c, ticket)?,
@@ -61,13 +69,15 @@ fn context(
         .and_then(|n| n.split_whitespace().next())
         .map(str::to_owned);
     ctx.language = account.language;
+    ctx.hours = schedules.account;
+    ctx.queue_hours = queue_hours;
     ctx.fields = serde_json::from_str::<BTreeMap<String, String>>(&contacts::fields(c, contact)?)
         .unwrap_or_default();
     Ok(ctx)
 }
 
 /// What the customer's message is to the bot: a tapped option, text, or something else.
-fn input_of(message: &InboundMessage) -> Input {
+pub(crate) fn input_of(message: &InboundMessage) -> Input {
     match (&message.interactive_reply, &message.text) {
         (Some(chosen), _) => Input::Choice(chosen.id.clone()),
         (None, Some(text)) => Input::Text(text.clone()),
@@ -75,8 +85,17 @@ fn input_of(message: &InboundMessage) -> Input {
     }
 }
 
-/// Runs one step of the bot on a ticket with it; on a new ticket the bot greets instead
-/// of answering `message`.
+/// What the bot answers: a customer's message, or nothing (it starts over: greeting and
+/// first menu).
+pub(crate) enum Turn<'a> {
+    /// The first message of a new ticket: the bot greets instead of answering it.
+    NewTicket(&'a InboundMessage),
+    Message(&'a InboundMessage),
+    /// An agent handed the ticket back to the bot.
+    Restart,
+}
+
+/// Runs one step of the bot on a ticket with it.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn converse(
     c: &mut dyn Conn,
@@ -84,38 +103,40 @@ pub(crate) fn converse(
     channel: &Channel,
     ticket: TicketId,
     contact: ContactId,
-    message: &InboundMessage,
-    new_ticket: bool,
+    turn: Turn<'_>,
     now: DateTime<Utc>,
     changes: &mut Vec<Event>,
 ) -> Result<(), StoreError> {
     let flow = flow_for(c, account, channel)?;
-    let ctx = context(
-        c,
-        account,
-        ticket,
-        contact,
-        message.contact_name.as_deref(),
-        now,
-    )?;
-    let stored = match new_ticket {
-        true => None,
-        false => {
-            bot::state(c, ticket)?.and_then(|json| serde_json::from_str::<BotState>(&json).ok())
-        }
+    let name = match turn {
+        Turn::NewTicket(m) | Turn::Message(m) => m.contact_name.clone(),
+        Turn::Restart => contacts::name(c, contact)?,
     };
-    let step = match stored {
-        Some(state) => saw_bot::step(&flow, &state, &input_of(message), &ctx),
-        None => saw_bot::start(&flow, &ctx),
+    let mut ctx = context(c, account, ticket, contact, name.as_deref(), now)?;
+    let stored = match turn {
+        Turn::Message(message) => bot::state(c, ticket)?
+            .and_then(|json| serde_json::from_str::<BotState>(&json).ok())
+            .map(|state| (state, message)),
+        Turn::NewTicket(_) | Turn::Restart => None,
     };
+    let run = |ctx: &Context| match &stored {
+        Some((state, message)) => saw_bot::step(&flow, state, &input_of(message), ctx),
+        None => saw_bot::start(&flow, ctx),
+    };
+    let mut step = run(&ctx);
+    let target = match &step.outcome {
+        Outcome::RouteToQueue { queue, .. } => Some(routed_queue(c, account, queue)?),
+        _ => None,
+    };
+    // The hand-over text tells the customer's place in the queue; the bot is pure, so the
+    // same step runs again once the place is known.
+    if let Some(Some(queue)) = target {
+        let waiting = tickets::pending_in_queue(c, account.id, queue)?;
+        ctx.queue_position = u32::try_from(waiting + 1).ok();
+        step = run(&ctx);
+    }
     for reply in &step.replies {
-        let id = enqueue(c, channel, ticket, reply, now)?;
-        changes.push(Event::MessageCreated {
-            account_id: account.id,
-            ticket_id: ticket,
-            message_id: id,
-            direction: MessageDirection::Outbound,
-        });
+        send(c, channel, ticket, reply, now, changes)?;
     }
     keep_records(c, account, ticket, contact, &step.records, now)?;
     let state = step
@@ -125,18 +146,15 @@ pub(crate) fn converse(
     bot::set_state(c, ticket, state.as_deref())?;
     match step.outcome {
         Outcome::Continue => return Ok(()),
-        Outcome::RouteToQueue { queue, reason } => {
-            let target = match queues::by_name(c, account.id, &queue)? {
-                Some(q) => Some(q.id),
-                None => {
-                    tracing::warn!(queue = %queue, "the flow names a queue that does not exist; using the default queue");
-                    queues::default_queue(c, account.id)?.map(|q| q.id)
-                }
-            };
+        Outcome::RouteToQueue { reason, .. } => {
             tracing::debug!(ticket = %ticket, ?reason, "the bot hands the ticket to a queue");
-            tickets::queue_from_bot(c, account.id, ticket, target, now)?;
+            tickets::queue_from_bot(c, account.id, ticket, target.flatten(), now)?;
         }
-        Outcome::Resolved => tickets::resolve_by_bot(c, account.id, ticket, now)?,
+        Outcome::Resolved => {
+            tickets::resolve_by_bot(c, account.id, ticket, now)?;
+            changes.push(events::ticket_changed(c, ticket)?);
+            return crate::csat::ask(c, account, channel, ticket, contact, now, changes);
+        }
         Outcome::OptedOut => {
             contacts::opt_out(c, contact)?;
             if step.state.is_none() {
@@ -145,6 +163,40 @@ pub(crate) fn converse(
         }
     }
     changes.push(events::ticket_changed(c, ticket)?);
+    Ok(())
+}
+
+/// The queue a flow names, or the default queue when it names none that exists.
+fn routed_queue(
+    c: &mut dyn Conn,
+    account: &Account,
+    name: &str,
+) -> Result<Option<QueueId>, StoreError> {
+    Ok(match queues::by_name(c, account.id, name)? {
+        Some(q) => Some(q.id),
+        None => {
+            tracing::warn!(queue = %name, "the flow names a queue that does not exist; using the default queue");
+            queues::default_queue(c, account.id)?.map(|q| q.id)
+        }
+    })
+}
+
+/// Queues what the bot says in the outbox and announces it.
+pub(crate) fn send(
+    c: &mut dyn Conn,
+    channel: &Channel,
+    ticket: TicketId,
+    reply: &OutboundPayload,
+    now: DateTime<Utc>,
+    changes: &mut Vec<Event>,
+) -> Result<(), StoreError> {
+    let id = enqueue(c, channel, ticket, reply, now)?;
+    changes.push(Event::MessageCreated {
+        account_id: channel.account_id,
+        ticket_id: ticket,
+        message_id: id,
+        direction: MessageDirection::Outbound,
+    });
     Ok(())
 }
 

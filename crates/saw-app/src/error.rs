@@ -39,12 +39,20 @@ pub enum AppError {
         "the customer's 24-hour window is closed: WhatsApp only accepts an approved template until the customer writes again"
     )]
     WindowClosed,
+    #[error("the ticket is resolved already")]
+    AlreadyResolved,
+    #[error("only a ticket waiting in a queue or with an agent can go back to the bot")]
+    NotWithPeople,
+    #[error("only a failed message can be sent again; this one is {0}")]
+    NotFailed(String),
     #[error(
         "this Idempotency-Key was used for another request; use a new key for each new message"
     )]
     IdempotencyKeyReused,
     #[error("the flow is not valid: {0}")]
     InvalidFlow(String),
+    #[error("the business hours are not valid: {0}")]
+    InvalidHours(crate::hours::HoursProblem),
     #[error("this token belongs to another bot: add that bot as a new channel")]
     OtherBot,
     #[error("only WhatsApp channels have message templates")]
@@ -107,8 +115,12 @@ impl AppError {
             AppError::TicketResolved => "ticket_resolved",
             AppError::WindowClosed => "window_closed",
             AppError::IdempotencyKeyReused => "idempotency_key_reused",
+            AppError::NotFailed(_) => "not_failed",
+            AppError::AlreadyResolved => "already_resolved",
+            AppError::NotWithPeople => "not_with_people",
             AppError::OtherBot => "other_bot",
             AppError::InvalidFlow(_) => "invalid_flow",
+            AppError::InvalidHours(_) => "invalid_hours",
             AppError::WhatsAppOnly => "whatsapp_only",
             AppError::Provider(_) => "provider_error",
             AppError::UnknownTemplate(_) => "unknown_template",

@@ -115,6 +115,31 @@ mod as_str {
 pub struct Counters {
     /// Validly signed WhatsApp webhook elements for numbers SAW does not serve.
     pub unknown_whatsapp_numbers: std::sync::atomic::AtomicU64,
+    /// The phone number id of the last of them, for the channels page.
+    pub last_unknown_whatsapp_number: std::sync::Mutex<Option<String>>,
+}
+
+impl Counters {
+    pub fn count_unknown_whatsapp_number(&self, number: &str) {
+        self.unknown_whatsapp_numbers
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if let Ok(mut last) = self.last_unknown_whatsapp_number.lock() {
+            *last = Some(number.to_owned());
+        }
+    }
+
+    /// How many arrived since the start, and the last number among them.
+    pub fn unknown_whatsapp_numbers(&self) -> (u64, Option<String>) {
+        let count = self
+            .unknown_whatsapp_numbers
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let last = self
+            .last_unknown_whatsapp_number
+            .lock()
+            .ok()
+            .and_then(|l| l.clone());
+        (count, last)
+    }
 }
 
 /// Publishes committed changes to whoever listens.

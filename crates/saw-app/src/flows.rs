@@ -1,5 +1,5 @@
-//! Flows as admins handle them: exported and imported as YAML (the CLI today, the editor
-//! later). An import is checked whole — YAML syntax (with its line), shape and meaning (with
+//! Flows as admins handle them: exported and imported as YAML, from the CLI or the
+//! chatbot page (one flow for the account, optionally one per channel). An import is checked whole — YAML syntax (with its line), shape and meaning (with
 //! the field's path) — and changes nothing when it is refused.
 
 use saw_bot::Flow;
@@ -59,4 +59,36 @@ pub async fn import(
         })
         .await?;
     Ok(flow)
+}
+
+/// The channels that answer with a flow of their own rather than the account's default.
+pub async fn channels_with_own_flow(
+    app: &App,
+    account: AccountId,
+) -> Result<Vec<ChannelId>, AppError> {
+    Ok(app
+        .store
+        .read(move |c| bot::channels_with_own_flow(c, account))
+        .await?)
+}
+
+/// Drops `channel`'s own flow: the account's default answers there again, also in
+/// conversations under way (at the same step when it exists there).
+pub async fn use_default(
+    app: &App,
+    actor: &Actor,
+    account: AccountId,
+    channel: ChannelId,
+) -> Result<(), AppError> {
+    let mut entry = actor.audit(account, "flow.removed", format!("channel {channel}"));
+    entry.detail = Some("the channel follows the account's default flow".into());
+    app.store
+        .write(move |c| {
+            if !bot::remove_channel_flow(c, account, channel)? {
+                return Err(AppError::NotFound);
+            }
+            audit::record(c, &entry, now())?;
+            Ok(())
+        })
+        .await
 }

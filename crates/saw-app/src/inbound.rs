@@ -107,9 +107,7 @@ pub async fn whatsapp_webhook(
         match channel {
             Some(channel) => routed.push((channel, event)),
             None => {
-                app.counters
-                    .unknown_whatsapp_numbers
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                app.counters.count_unknown_whatsapp_number(&number);
                 if !outcome.unknown_numbers.contains(&number) {
                     outcome.unknown_numbers.push(number);
                 }
@@ -240,7 +238,7 @@ fn store_message(
         },
         at,
     )?;
-    let (ticket, new_ticket) = ticket_for(c, channel, contact, at, outcome)?;
+    let (ticket, arrival) = ticket_for(c, channel, contact, message, at, outcome)?;
     let extras = extras_json(message);
     let message_id = messages::insert_inbound(
         c,
@@ -267,18 +265,29 @@ fn store_message(
         message_id,
         direction: MessageDirection::Inbound,
     });
+    if arrival == Arrival::Rating {
+        let account = accounts::by_id(c, channel.account_id)?;
+        crate::csat::thank(c, &account, channel, ticket, at, &mut outcome.events)?;
+    }
     // A ticket still with the bot: the bot answers (a new ticket: its greeting and menu).
-    let with_bot = new_ticket || tickets::state(c, ticket)?.status == TicketStatus::Bot;
+    let with_bot = match arrival {
+        Arrival::New => true,
+        Arrival::Rating => false,
+        Arrival::Continuing => tickets::state(c, ticket)?.status == TicketStatus::Bot,
+    };
     if with_bot {
         let account = accounts::by_id(c, channel.account_id)?;
+        let turn = match arrival {
+            Arrival::New => crate::bot::Turn::NewTicket(message),
+            _ => crate::bot::Turn::Message(message),
+        };
         crate::bot::converse(
             c,
             &account,
             channel,
             ticket,
             contact,
-            message,
-            new_ticket,
+            turn,
             at,
             &mut outcome.events,
         )?;
@@ -292,25 +301,40 @@ fn store_message(
     Ok(())
 }
 
+/// How a customer's message meets its ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Arrival {
+    /// Their unresolved ticket, or the last one reopened.
+    Continuing,
+    /// A new ticket, with the bot, which greets it.
+    New,
+    /// The rating asked by their last resolved ticket, which stays resolved.
+    Rating,
+}
+
 /// The ticket a customer's message belongs to: their unresolved one on this channel, the
-/// last one reopened when it was resolved within the account's reopening window, or a new
-/// one, with the bot (answered `true`, so the bot greets it).
+/// resolved one whose satisfaction question it answers, the last one reopened when it was
+/// resolved within the account's reopening window, or a new one with the bot.
 fn ticket_for(
     c: &mut dyn Conn,
     channel: &Channel,
     contact: ContactId,
+    message: &InboundMessage,
     at: DateTime<Utc>,
     outcome: &mut WebhookOutcome,
-) -> Result<(TicketId, bool), StoreError> {
+) -> Result<(TicketId, Arrival), StoreError> {
     if let Some(ticket) = tickets::open_for_contact(c, contact, channel.id)? {
-        return Ok((ticket, false));
+        return Ok((ticket, Arrival::Continuing));
     }
     let account = accounts::by_id(c, channel.account_id)?;
+    if let Some(ticket) = crate::csat::take_rating(c, &account, channel, contact, message, at)? {
+        return Ok((ticket, Arrival::Rating));
+    }
     let grace = chrono::Duration::minutes(account.conversations.reopen_grace_minutes);
     if let Some(ticket) = tickets::resolved_since(c, contact, channel.id, at - grace)? {
         tickets::reopen(c, channel.account_id, ticket, at)?;
         outcome.events.push(events::ticket_changed(c, ticket)?);
-        return Ok((ticket, false));
+        return Ok((ticket, Arrival::Continuing));
     }
     let (ticket, _) = tickets::insert(
         c,
@@ -325,7 +349,7 @@ fn ticket_for(
     )?;
     outcome.tickets_opened += 1;
     outcome.events.push(events::ticket_changed(c, ticket)?);
-    Ok((ticket, true))
+    Ok((ticket, Arrival::New))
 }
 
 fn without_nul(text: &str) -> String {

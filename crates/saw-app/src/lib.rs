@@ -9,11 +9,14 @@ pub mod account;
 pub mod auth;
 pub mod bootstrap;
 pub mod bot;
+pub mod bot_idle;
 pub mod channels;
 pub mod connection_check;
+pub mod csat;
 mod error;
 pub mod events;
 pub mod flows;
+pub mod hours;
 pub mod inbound;
 pub mod media;
 pub mod outbox;
@@ -103,6 +106,15 @@ impl Actor {
             label: user.email.to_string(),
             user: Some(user.clone()),
             ip,
+        }
+    }
+
+    /// A user acting through an API token.
+    pub fn api(user: &User) -> Self {
+        Self {
+            label: format!("{} (api)", user.email),
+            user: Some(user.clone()),
+            ip: None,
         }
     }
 

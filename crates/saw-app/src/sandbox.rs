@@ -5,14 +5,15 @@
 
 use saw_channels::inbound::{ChosenOption, InboundEvent, InboundMessage};
 use saw_core::channel::Channel;
-use saw_core::conversation::{ChannelKind, MessageKind};
+use saw_core::conversation::{ChannelKind, DeliveryStatus, MessageDirection, MessageKind};
 use saw_core::ids::AccountId;
 use saw_core::user::user_name;
 use saw_core::validation::{ValidationError, message_text};
 use saw_store::now;
 use saw_store::repo::channels;
-use saw_store::repo::messages::{self, MessageRow};
+use saw_store::repo::messages::{self, MessageRow, StatusApplied};
 
+use crate::events::Event;
 use crate::inbound::{WebhookOutcome, commit};
 use crate::{App, AppError, random};
 
@@ -77,7 +78,8 @@ pub async fn customer_writes(
     commit(app, vec![(channel, event)], WebhookOutcome::default()).await
 }
 
-/// What the pretend customer's phone shows: the last messages both ways.
+/// What the pretend customer's phone shows: the last messages both ways. Showing them is
+/// reading them: replies delivered to the phone turn `read`, as WhatsApp's blue ticks do.
 pub async fn conversation(
     app: &App,
     account: AccountId,
@@ -87,8 +89,53 @@ pub async fn conversation(
     let Some(channel) = channel(app, account).await? else {
         return Ok(Vec::new());
     };
-    Ok(app
+    let mut rows = app
         .store
         .read(move |c| messages::with_customer(c, account, channel.id, &customer, 100))
-        .await?)
+        .await?;
+    let unread: Vec<String> = rows
+        .iter()
+        .filter(|m| m.direction == MessageDirection::Outbound)
+        .filter(|m| m.status == DeliveryStatus::Delivered)
+        .filter_map(|m| m.provider_id.clone())
+        .collect();
+    if unread.is_empty() {
+        return Ok(rows);
+    }
+    let changes = app
+        .store
+        .write(move |c| {
+            let at = now();
+            let mut changes = Vec::new();
+            for provider_id in &unread {
+                let applied = messages::apply_status(
+                    c,
+                    channel.id,
+                    provider_id,
+                    DeliveryStatus::Read,
+                    None,
+                    at,
+                )?;
+                if let StatusApplied::Updated { message, ticket } = applied {
+                    changes.push(Event::MessageStatus {
+                        account_id: account,
+                        ticket_id: ticket,
+                        message_id: message,
+                        status: DeliveryStatus::Read,
+                    });
+                }
+            }
+            Ok::<_, AppError>(changes)
+        })
+        .await?;
+    for row in &mut rows {
+        let read = changes
+            .iter()
+            .any(|e| matches!(e, Event::MessageStatus { message_id, .. } if *message_id == row.id));
+        if read {
+            row.status = DeliveryStatus::Read;
+        }
+    }
+    app.events.publish(changes);
+    Ok(rows)
 }

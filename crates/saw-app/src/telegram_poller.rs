@@ -104,9 +104,21 @@ async fn supervise(app: App, http: reqwest::Client, public_url: Option<String>) 
     let mut running: HashMap<ChannelId, (TelegramConfig, Poller)> = HashMap::new();
     let mut registered: HashMap<ChannelId, TelegramConfig> = HashMap::new();
     let mut next_try: HashMap<ChannelId, tokio::time::Instant> = HashMap::new();
+    let public_https = public_url.as_deref().filter(|u| u.starts_with("https://"));
+    let mut warned = std::collections::HashSet::new();
     loop {
         match channels_by_mode(&app).await {
-            Ok((wanted, hooks)) => {
+            Ok((mut wanted, mut hooks)) => {
+                // Telegram calls webhooks only on https: without a public https URL a bot in
+                // webhook mode is polled instead, so it still receives its messages.
+                if public_https.is_none() {
+                    for (id, _) in &hooks {
+                        if warned.insert(*id) {
+                            tracing::warn!(channel = %id, "a Telegram bot in webhook mode needs SAW_PUBLIC_URL with https; polling it instead");
+                        }
+                    }
+                    wanted.append(&mut hooks);
+                }
                 registered.retain(|id, config| hooks.iter().any(|(h, c)| h == id && c == config));
                 for (id, config) in hooks {
                     if registered.contains_key(&id)
@@ -116,11 +128,7 @@ async fn supervise(app: App, http: reqwest::Client, public_url: Option<String>) 
                     {
                         continue;
                     }
-                    let Some(base) = public_url.as_deref().filter(|u| u.starts_with("https://"))
-                    else {
-                        tracing::warn!(channel = %id, "a Telegram bot in webhook mode needs SAW_PUBLIC_URL with https; switch it to polling or set the URL");
-                        next_try
-                            .insert(id, tokio::time::Instant::now() + Duration::from_secs(3600));
+                    let Some(base) = public_https else {
                         continue;
                     };
                     match register_webhook(&http, id, &config, base).await {

@@ -1,8 +1,10 @@
 //! Tickets as people and scripts read them, scoped the same way everywhere: supervisors and
 //! admins see their whole account, agents their queues' tickets and those assigned to them.
 
-use saw_core::conversation::{ChannelKind, MessageDirection, TicketStatus};
-use saw_core::ids::TicketId;
+use saw_core::conversation::{
+    ChannelKind, DeliveryStatus, MessageDirection, MessageKind, TicketStatus,
+};
+use saw_core::ids::{MessageId, TicketId};
 use saw_core::outbound::OutboundPayload;
 use saw_core::user::User;
 use saw_core::validation::{ValidationError, message_text};
@@ -209,12 +211,7 @@ pub async fn post_message(
                         }
                         crate::templates::check(c, ticket.channel_id, template)?;
                     }
-                    _ if whatsapp => {
-                        let last = tickets::last_inbound_at(c, id)?;
-                        if !window_open(last, at) {
-                            return Err(AppError::WindowClosed);
-                        }
-                    }
+                    _ if whatsapp => check_window(c, id, at)?,
                     _ => {}
                 }
                 let new = outbox::NewOutbound {
@@ -279,6 +276,145 @@ pub async fn post_message(
             app.events.publish(changes);
             posted
         })
+}
+
+/// Sends a failed outbound message again (the agent's retry button): it goes back to the
+/// outbox with its attempts counted afresh. Refused unless it failed, on a resolved ticket,
+/// and on WhatsApp once the customer's window has closed (templates excepted).
+pub async fn retry_message(
+    app: &App,
+    user: &User,
+    id: TicketId,
+    message: MessageId,
+) -> Result<MessageRow, AppError> {
+    let (account, visibility) = (user.account_id, visibility(user));
+    let (row, changes) = app
+        .store
+        .write(move |c| {
+            let ticket = tickets::visible(c, account, id, visibility)?;
+            let row = messages::by_id(c, account, message)?;
+            if row.ticket_id != id || row.direction != MessageDirection::Outbound || row.is_note {
+                return Err(AppError::NotFound);
+            }
+            if row.status != DeliveryStatus::Failed {
+                return Err(AppError::NotFailed(row.status.as_str().to_owned()));
+            }
+            if ticket.status == TicketStatus::Resolved {
+                return Err(AppError::TicketResolved);
+            }
+            let at = now();
+            let whatsapp = ticket.channel_kind == ChannelKind::WhatsApp.as_str();
+            if whatsapp && row.kind != MessageKind::Template {
+                check_window(c, id, at)?;
+            }
+            if !outbox::requeue_failed(c, id, message, at)? {
+                return Err(AppError::NotFailed(row.status.as_str().to_owned()));
+            }
+            let change = Event::MessageStatus {
+                account_id: account,
+                ticket_id: id,
+                message_id: message,
+                status: DeliveryStatus::Queued,
+            };
+            Ok((messages::by_id(c, account, message)?, vec![change]))
+        })
+        .await?;
+    app.events.publish(changes);
+    Ok(row)
+}
+
+/// `user` resolves a ticket they may see: it leaves every inbox, its history records who
+/// resolved it, and the customer gets the satisfaction question when the account asks it.
+/// [`AppError::AlreadyResolved`] when it was resolved already (by someone else meanwhile).
+pub async fn resolve(
+    app: &App,
+    actor: &crate::Actor,
+    user: &User,
+    id: TicketId,
+) -> Result<TicketRow, AppError> {
+    let (account, visibility, author) = (user.account_id, visibility(user), user.id);
+    let entry = actor.audit(account, "ticket.resolved", format!("ticket {id}"));
+    let (row, changes) = app
+        .store
+        .write(move |c| {
+            let ticket = tickets::visible(c, account, id, visibility)?;
+            let at = now();
+            if !tickets::resolve_by_user(c, account, id, author, at)? {
+                return Err(AppError::AlreadyResolved);
+            }
+            let mut changes = vec![events::ticket_changed(c, id)?];
+            let account_row = saw_store::repo::accounts::by_id(c, account)?;
+            let channel = saw_store::repo::channels::by_id(c, account, ticket.channel_id)?.channel;
+            if channel.active {
+                crate::csat::ask(
+                    c,
+                    &account_row,
+                    &channel,
+                    id,
+                    ticket.contact_id,
+                    at,
+                    &mut changes,
+                )?;
+            }
+            saw_store::repo::audit::record(c, &entry, at)?;
+            Ok((tickets::visible(c, account, id, visibility)?, changes))
+        })
+        .await?;
+    app.events.publish(changes);
+    Ok(row)
+}
+
+/// `user` hands a pending or open ticket back to the bot, which greets the customer and
+/// shows its first menu again. [`AppError::NotWithPeople`] when the ticket is with the bot
+/// or resolved.
+pub async fn return_to_bot(
+    app: &App,
+    actor: &crate::Actor,
+    user: &User,
+    id: TicketId,
+) -> Result<TicketRow, AppError> {
+    let (account, visibility, author) = (user.account_id, visibility(user), user.id);
+    let entry = actor.audit(account, "ticket.returned_to_bot", format!("ticket {id}"));
+    let (row, changes) = app
+        .store
+        .write(move |c| {
+            let ticket = tickets::visible(c, account, id, visibility)?;
+            let at = now();
+            if !tickets::return_to_bot(c, account, id, author, at)? {
+                return Err(AppError::NotWithPeople);
+            }
+            let mut changes = vec![events::ticket_changed(c, id)?];
+            let account_row = saw_store::repo::accounts::by_id(c, account)?;
+            let channel = saw_store::repo::channels::by_id(c, account, ticket.channel_id)?.channel;
+            crate::bot::converse(
+                c,
+                &account_row,
+                &channel,
+                id,
+                ticket.contact_id,
+                crate::bot::Turn::Restart,
+                at,
+                &mut changes,
+            )?;
+            saw_store::repo::audit::record(c, &entry, at)?;
+            // What the bot decided shows in the answer: usually `bot`, at its first menu.
+            Ok((tickets::visible(c, account, id, visibility)?, changes))
+        })
+        .await?;
+    app.events.publish(changes);
+    Ok(row)
+}
+
+/// [`AppError::WindowClosed`] once the customer's 24-hour window is over at `at`.
+fn check_window(
+    c: &mut dyn saw_store::Conn,
+    ticket: TicketId,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), AppError> {
+    match window_open(tickets::last_inbound_at(c, ticket)?, at) {
+        true => Ok(()),
+        false => Err(AppError::WindowClosed),
+    }
 }
 
 /// WhatsApp's customer-service window: free-form messages only within 24 hours of the

@@ -27,7 +27,26 @@ pub struct ConversationSettings {
     /// Anyone, not only signed-in users, may play a customer on the sandbox page (with a
     /// per-address limit).
     pub sandbox_public: bool,
+    /// A bot conversation left unanswered this long is closed politely; 0 never.
+    pub bot_idle_minutes: i64,
+    /// A resolved ticket asks the customer for a rating from 1 to 5.
+    pub csat: bool,
 }
+
+/// The conversation settings as typed on the settings page.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ConversationForm<'a> {
+    pub greeting: &'a str,
+    pub reopen_grace_minutes: &'a str,
+    pub sandbox_public: bool,
+    pub bot_idle_minutes: &'a str,
+    pub csat: bool,
+}
+
+/// How long a fresh account's bot waits for an answer before closing the conversation.
+pub const DEFAULT_BOT_IDLE_MINUTES: i64 = 30;
+/// One day: a bot conversation that waits longer is not a conversation any more.
+pub const BOT_IDLE_MAX_MINUTES: i64 = 24 * 60;
 
 /// The reopening window of a fresh account: two hours.
 pub const DEFAULT_REOPEN_GRACE_MINUTES: i64 = 120;
@@ -40,35 +59,43 @@ impl Default for ConversationSettings {
             greeting: None,
             reopen_grace_minutes: DEFAULT_REOPEN_GRACE_MINUTES,
             sandbox_public: false,
+            bot_idle_minutes: DEFAULT_BOT_IDLE_MINUTES,
+            csat: false,
         }
     }
 }
 
 impl ConversationSettings {
-    /// A blank greeting means the built-in one; minutes are a whole number within a week.
-    pub fn parse(
-        greeting: &str,
-        reopen_grace_minutes: &str,
-        sandbox_public: bool,
-    ) -> Result<Self, ValidationError> {
-        let greeting = greeting.trim();
+    /// A blank greeting means the built-in one; minutes are whole numbers within their
+    /// bounds (a week to reopen, a day for the bot to wait).
+    pub fn parse(form: ConversationForm<'_>) -> Result<Self, ValidationError> {
+        let greeting = form.greeting.trim();
         let greeting = if greeting.is_empty() {
             None
         } else {
             Some(crate::validation::message_text(greeting)?)
         };
-        let reopen_grace_minutes = reopen_grace_minutes
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|m| (0..=REOPEN_GRACE_MAX_MINUTES).contains(m))
+        let minutes = |raw: &str, max: i64| {
+            raw.trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|m| (0..=max).contains(m))
+        };
+        let reopen_grace_minutes = minutes(form.reopen_grace_minutes, REOPEN_GRACE_MAX_MINUTES)
             .ok_or(ValidationError::InvalidReopenGrace {
                 max: REOPEN_GRACE_MAX_MINUTES,
             })?;
+        let bot_idle_minutes = minutes(form.bot_idle_minutes, BOT_IDLE_MAX_MINUTES).ok_or(
+            ValidationError::InvalidBotIdle {
+                max: BOT_IDLE_MAX_MINUTES,
+            },
+        )?;
         Ok(Self {
             greeting,
             reopen_grace_minutes,
-            sandbox_public,
+            sandbox_public: form.sandbox_public,
+            bot_idle_minutes,
+            csat: form.csat,
         })
     }
 }
@@ -174,16 +201,31 @@ mod tests {
     }
 
     #[test]
-    fn conversation_settings_bound_the_reopening_window() {
-        let ok = ConversationSettings::parse("  ", "0", false).unwrap();
+    fn conversation_settings_bound_their_minutes() {
+        let form = |greeting, grace, idle| ConversationForm {
+            greeting,
+            reopen_grace_minutes: grace,
+            bot_idle_minutes: idle,
+            ..ConversationForm::default()
+        };
+        let ok = ConversationSettings::parse(form("  ", "0", "0")).unwrap();
         assert_eq!(ok.greeting, None);
         assert_eq!(ok.reopen_grace_minutes, 0);
-        let ok = ConversationSettings::parse(" Oi! Já te atendemos. ", " 90 ", true).unwrap();
+        assert_eq!(ok.bot_idle_minutes, 0);
+        let ok = ConversationSettings::parse(form(" Oi! Já te atendemos. ", " 90 ", "45")).unwrap();
         assert_eq!(ok.greeting.as_deref(), Some("Oi! Já te atendemos."));
+        assert_eq!(ok.bot_idle_minutes, 45);
         for bad in ["-1", "10081", "2h", ""] {
             assert_eq!(
-                ConversationSettings::parse("", bad, false),
+                ConversationSettings::parse(form("", bad, "30")),
                 Err(ValidationError::InvalidReopenGrace { max: 10080 }),
+                "{bad}"
+            );
+        }
+        for bad in ["-1", "1441", "meia hora", ""] {
+            assert_eq!(
+                ConversationSettings::parse(form("", "120", bad)),
+                Err(ValidationError::InvalidBotIdle { max: 1440 }),
                 "{bad}"
             );
         }

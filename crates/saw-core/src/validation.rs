@@ -50,6 +50,8 @@ pub enum ValidationError {
     EmptyMenuOptionTitle { position: usize },
     #[error("the reopening window must be a whole number of minutes from 0 to {max}")]
     InvalidReopenGrace { max: i64 },
+    #[error("the bot's waiting time must be a whole number of minutes from 0 to {max}")]
+    InvalidBotIdle { max: i64 },
 }
 
 impl ValidationError {
@@ -76,6 +78,7 @@ impl ValidationError {
             Self::DuplicateMenuOptionId(_) => "duplicate_menu_option_id",
             Self::EmptyMenuOptionTitle { .. } => "empty_menu_option_title",
             Self::InvalidReopenGrace { .. } => "invalid_reopen_grace",
+            Self::InvalidBotIdle { .. } => "invalid_bot_idle",
         }
     }
 }

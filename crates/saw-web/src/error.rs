@@ -7,6 +7,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use saw_app::AppError;
+use saw_app::hours::HoursProblem;
 use saw_core::ValidationError;
 use saw_store::StoreError;
 
@@ -27,11 +28,15 @@ pub fn status_of(e: &AppError) -> StatusCode {
         | AppError::AmbiguousToken(_)
         | AppError::AlreadyRevoked(_)
         | AppError::TicketResolved
+        | AppError::NotFailed(_)
+        | AppError::AlreadyResolved
+        | AppError::NotWithPeople
         | AppError::WindowClosed => StatusCode::CONFLICT,
         AppError::IdempotencyKeyReused
         | AppError::WhatsAppOnly
         | AppError::OtherBot
         | AppError::InvalidFlow(_)
+        | AppError::InvalidHours(_)
         | AppError::UnknownTemplate(_)
         | AppError::TemplateNotApproved(_)
         | AppError::TemplateParameters { .. }
@@ -68,6 +73,11 @@ pub fn message(t: Tr, e: &AppError) -> String {
         ),
         AppError::Unsendable(why) => t.fmt("error.unsendable", &[("why", why)]),
         AppError::InvalidFlow(why) => t.fmt("error.invalid_flow", &[("why", why)]),
+        AppError::InvalidHours(problem) => hours_problem(t, problem),
+        AppError::NotFailed(status) => {
+            let status = t.get(&format!("status.{status}")).to_owned();
+            t.fmt("error.not_failed", &[("status", &status)])
+        }
         AppError::LockedOut { minutes } => t.fmt("error.locked_out", &[("minutes", minutes)]),
         AppError::Secrets(_) | AppError::Store(_) if status_of(e).is_server_error() => {
             let key = if status_of(e) == StatusCode::SERVICE_UNAVAILABLE {
@@ -103,7 +113,7 @@ fn validation_message(t: Tr, v: &ValidationError) -> String {
         ValidationError::DuplicateMenuOptionId(id) => {
             t.fmt(&format!("error.{}", v.code()), &[("value", id)])
         }
-        ValidationError::InvalidReopenGrace { max } => {
+        ValidationError::InvalidReopenGrace { max } | ValidationError::InvalidBotIdle { max } => {
             t.fmt(&format!("error.{}", v.code()), &[("max", max)])
         }
         ValidationError::PasswordTooShort { min } => {
@@ -125,6 +135,21 @@ fn validation_message(t: Tr, v: &ValidationError) -> String {
         | ValidationError::InvalidApiBase
         | ValidationError::EmptyMenu => t.get(&format!("error.{}", v.code())).to_owned(),
     }
+}
+
+fn hours_problem(t: Tr, problem: &HoursProblem) -> String {
+    let why = match problem {
+        HoursProblem::Day { day, value } => t.fmt(
+            "error.hours_day",
+            &[
+                ("day", &t.get(&format!("hours.day{day}")).to_owned()),
+                ("value", value),
+            ],
+        ),
+        HoursProblem::SpecialDate(line) => t.fmt("error.hours_special_date", &[("value", line)]),
+        HoursProblem::DateTwice(date) => t.fmt("error.hours_date_twice", &[("value", date)]),
+    };
+    t.fmt("error.invalid_hours", &[("why", &why)])
 }
 
 fn log_if_internal(e: &AppError) {

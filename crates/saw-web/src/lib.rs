@@ -118,6 +118,19 @@ pub fn router(state: AppState) -> Router {
             "/admin/settings/conversations",
             post(pages::admin_settings::save_conversations),
         )
+        .route(
+            "/admin/flows",
+            get(pages::admin_flows::show).post(pages::admin_flows::publish),
+        )
+        .route("/admin/flows/export", get(pages::admin_flows::export))
+        .route(
+            "/admin/flows/default",
+            post(pages::admin_flows::use_default),
+        )
+        .route(
+            "/admin/hours",
+            get(pages::admin_hours::show).post(pages::admin_hours::save),
+        )
         .route("/admin/audit", get(pages::admin_audit::show))
         .fallback(pages::not_found)
         .layer(middleware::from_fn_with_state(

@@ -13,11 +13,18 @@ use serde_json::{Value, json};
 
 /// Writes on the sandbox as Maria and waits until the bot's answer (containing `expect`).
 async fn say(browser: &Browser, text: &str, option: Option<&str>, expect: &str) -> String {
-    let mut fields = vec![
-        ("cliente", "maria-bot"),
-        ("nome", "Maria Souza"),
-        ("texto", text),
-    ];
+    say_as(browser, "maria-bot", text, option, expect).await
+}
+
+/// Writes on the sandbox as customer `who` and waits for the answer containing `expect`.
+async fn say_as(
+    browser: &Browser,
+    who: &str,
+    text: &str,
+    option: Option<&str>,
+    expect: &str,
+) -> String {
+    let mut fields = vec![("cliente", who), ("nome", "Maria Souza"), ("texto", text)];
     if let Some(option) = option {
         fields.push(("opcao", option));
     }
@@ -226,4 +233,431 @@ async fn flows_are_exported_and_imported_as_yaml_and_a_bad_file_changes_nothing(
     let browser = server.admin_browser().await;
     let page = say(&browser, "oi", None, "Como podemos ajudar?").await;
     assert!(page.contains("Oi! Aqui é a Padaria Estrela."), "{page}");
+}
+
+/// Today's and tomorrow's dates in São Paulo, as the hours form takes them.
+fn closed_today_and_tomorrow() -> String {
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::America::Sao_Paulo)
+        .date_naive();
+    let tomorrow = today.succ_opt().unwrap();
+    format!(
+        "{} fechado Feriado de teste\n{} fechado",
+        today.format("%d/%m/%Y"),
+        tomorrow.format("%d/%m/%Y")
+    )
+}
+
+#[tokio::test]
+async fn a_customer_routed_to_a_closed_queue_hears_when_it_opens_and_waits_there() {
+    for db in saw_testkit::backends() {
+        let server = Server::start(&db);
+        let admin = server.admin_browser().await;
+        let token = api_token(&db);
+
+        // A fresh install is open at all hours.
+        let page = admin.get("/admin/hours").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("aberto 24 horas"), "{}", page.body);
+
+        // A typo is refused with the day named, and nothing is stored.
+        let mut fields = vec![("queue", ""), ("special", "")];
+        let days = ["day0", "day1", "day2", "day3", "day4", "day5", "day6"];
+        for day in days {
+            fields.push((day, "08:00-18:00"));
+        }
+        fields[4].1 = "8h-18h";
+        let refused = admin.submit("/admin/hours", "/admin/hours", &fields).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            refused.body.contains("Quarta-feira: &#34;8h-18h&#34;")
+                || refused.body.contains("Quarta-feira: &quot;8h-18h&quot;"),
+            "{}",
+            refused.body
+        );
+        assert_eq!(scalar(&db, "SELECT COUNT(*) FROM business_hours").await, 0);
+
+        // Comercial keeps hours of its own: every day 08:00–18:00, but closed today and
+        // tomorrow. The company (and so Suporte) stays open at all hours.
+        let comercial = scalar(&db, "SELECT id FROM queues WHERE name = 'Comercial'")
+            .await
+            .to_string();
+        let special = closed_today_and_tomorrow();
+        fields[4].1 = "08:00-18:00";
+        fields[0].1 = &comercial;
+        fields[1].1 = &special;
+        let saved = admin.submit("/admin/hours", "/admin/hours", &fields).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        let page = admin.get(saved.location.as_deref().unwrap()).await;
+        assert!(page.body.contains("Horário de atendimento salvo."));
+        assert!(page.body.contains("Fechado agora"), "{}", page.body);
+        assert!(page.body.contains("Feriado de teste"), "{}", page.body);
+        assert_eq!(scalar(&db, "SELECT COUNT(*) FROM business_hours").await, 7);
+
+        // Routed to Comercial: the hand-over, the place in the queue and when it opens.
+        say_as(&admin, "ana-hours", "oi", None, "Como podemos ajudar?").await;
+        let page = say_as(
+            &admin,
+            "ana-hours",
+            "Comercial",
+            None,
+            "Estamos fora do horário",
+        )
+        .await;
+        assert!(page.contains("Sua posição na fila: 1."), "{page}");
+        assert!(
+            page.contains("Voltamos ") && page.contains(" às 08:00."),
+            "{page}"
+        );
+
+        // Suporte follows the company's hours: open, no out-of-hours message.
+        say_as(&admin, "bia-hours", "oi", None, "Como podemos ajudar?").await;
+        say_as(
+            &admin,
+            "bia-hours",
+            "Falar com um atendente",
+            None,
+            "protocolo",
+        )
+        .await;
+
+        let tickets = get_json(&server, &token, "/api/v1/tickets?status=pending").await;
+        let queues: Vec<&str> = tickets["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["queue"]["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(queues.len(), 2, "{}: {tickets}", db.name);
+        assert!(queues.contains(&"Comercial") && queues.contains(&"Suporte"));
+        let out_of_hours = scalar(
+            &db,
+            "SELECT COUNT(*) FROM messages WHERE body LIKE 'Estamos fora do horário%'",
+        )
+        .await;
+        assert_eq!(
+            out_of_hours, 1,
+            "{}: only the closed queue says so",
+            db.name
+        );
+
+        // Blank again: Comercial follows the company.
+        let blank: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (*k, if *k == "queue" { *v } else { "" }))
+            .collect();
+        let cleared = admin.submit("/admin/hours", "/admin/hours", &blank).await;
+        assert_eq!(cleared.status, StatusCode::SEE_OTHER);
+        assert_eq!(scalar(&db, "SELECT COUNT(*) FROM business_hours").await, 0);
+        assert_eq!(
+            scalar(&db, "SELECT COUNT(*) FROM business_hours_exceptions").await,
+            0
+        );
+    }
+}
+
+/// Saves the conversation settings page with the bot's waiting time and the survey.
+async fn set_endings(admin: &Browser, idle_minutes: &str, csat: bool) {
+    let mut fields = vec![
+        ("greeting", ""),
+        ("reopen_grace_minutes", "120"),
+        ("bot_idle_minutes", idle_minutes),
+    ];
+    if csat {
+        fields.push(("csat", "on"));
+    }
+    let saved = admin
+        .submit("/admin/settings", "/admin/settings/conversations", &fields)
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+}
+
+async fn post_api(server: &Server, token: &str, path: &str) -> (StatusCode, Value) {
+    let resp = server
+        .api()
+        .post(server.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    (resp.status(), resp.json().await.unwrap_or(Value::Null))
+}
+
+async fn ticket_of(server: &Server, token: &str, status: &str) -> Value {
+    let list = get_json(server, token, &format!("/api/v1/tickets?status={status}")).await;
+    list["items"][0].clone()
+}
+
+#[tokio::test]
+async fn a_bot_conversation_left_unanswered_is_closed_politely() {
+    for db in saw_testkit::backends() {
+        let server = Server::start(&db);
+        let admin = server.admin_browser().await;
+        set_endings(&admin, "1", false).await;
+        say_as(&admin, "quieta", "oi", None, "Como podemos ajudar?").await;
+        // A customer talking to a person is never closed this way.
+        say_as(&admin, "ocupado", "oi", None, "Como podemos ajudar?").await;
+        say_as(&admin, "ocupado", "Comercial", None, "protocolo").await;
+
+        // Both went silent two hours ago.
+        let store = saw_store::Store::open(&db.url).await.unwrap();
+        let long_ago = chrono::Utc::now() - chrono::Duration::hours(2);
+        store
+            .write(move |c| {
+                c.execute(
+                    "UPDATE tickets SET last_message_at = $1, created_at = $1",
+                    saw_store::params![long_ago],
+                )
+            })
+            .await
+            .unwrap();
+        let mut closed = 0;
+        for _ in 0..100 {
+            closed = scalar(
+                &db,
+                "SELECT COUNT(*) FROM tickets WHERE status = 'resolved'",
+            )
+            .await;
+            if closed > 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(closed, 1, "{}: only the bot conversation", db.name);
+        let page = admin
+            .get("/sandbox?cliente=quieta&nome=Maria+Souza")
+            .await
+            .body;
+        assert!(
+            page.contains("Como não recebemos sua resposta, encerramos este atendimento."),
+            "{}: {page}",
+            db.name
+        );
+        let recorded = scalar(
+            &db,
+            "SELECT COUNT(*) FROM bot_records WHERE kind = 'idle_closed'",
+        )
+        .await;
+        assert_eq!(recorded, 1);
+        assert_eq!(
+            scalar(&db, "SELECT COUNT(*) FROM tickets WHERE status = 'pending'").await,
+            1
+        );
+    }
+}
+
+#[tokio::test]
+async fn resolved_tickets_ask_for_a_rating_and_the_answer_reopens_nothing() {
+    for db in saw_testkit::backends() {
+        let server = Server::start(&db);
+        let admin = server.admin_browser().await;
+        let token = api_token(&db);
+        set_endings(&admin, "30", true).await;
+
+        // Resolved by the bot: the customer needs nothing more, then taps 5.
+        say_as(&admin, "nota", "oi", None, "Como podemos ajudar?").await;
+        say_as(&admin, "nota", "Horário de atendimento", None, "algo mais").await;
+        let page = say_as(&admin, "nota", "não", None, "de 1 a 5?").await;
+        assert!(
+            page.contains("name=\"opcao\" value=\"csat:5\""),
+            "{}: the rating as buttons {page}",
+            db.name
+        );
+        say_as(
+            &admin,
+            "nota",
+            "5 - Excelente",
+            Some("csat:5"),
+            "Obrigado pela sua avaliação!",
+        )
+        .await;
+        assert_eq!(
+            scalar(&db, "SELECT COUNT(*) FROM tickets").await,
+            1,
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            scalar(
+                &db,
+                "SELECT csat_rating FROM tickets WHERE status = 'resolved'"
+            )
+            .await,
+            5
+        );
+
+        // Resolved by an agent over the API; the customer types the rating.
+        say_as(&admin, "agente", "oi", None, "Como podemos ajudar?").await;
+        say_as(&admin, "agente", "Comercial", None, "protocolo").await;
+        let ticket = ticket_of(&server, &token, "pending").await["id"]
+            .as_i64()
+            .unwrap();
+        let path = format!("/api/v1/tickets/{ticket}/resolve");
+        let (status, body) = post_api(&server, &token, &path).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["status"], "resolved");
+        let (status, body) = post_api(&server, &token, &path).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(body["error"]["code"], "already_resolved");
+        let rows = get_json(
+            &server,
+            &token,
+            &format!("/api/v1/tickets/{ticket}/messages"),
+        )
+        .await;
+        let last = rows["items"].as_array().unwrap().last().unwrap().clone();
+        assert!(
+            last["text"].as_str().unwrap().contains("de 1 a 5?"),
+            "{last}"
+        );
+        say_as(
+            &admin,
+            "agente",
+            "nota 4",
+            None,
+            "Obrigado pela sua avaliação!",
+        )
+        .await;
+        assert_eq!(
+            scalar(&db, "SELECT COUNT(*) FROM tickets").await,
+            2,
+            "{}",
+            db.name
+        );
+        let rated = scalar(
+            &db,
+            "SELECT COUNT(*) FROM tickets WHERE csat_rating = 4 AND status = 'resolved'",
+        )
+        .await;
+        assert_eq!(rated, 1, "{}", db.name);
+
+        // Anything else after the rating is conversation again: within the reopening
+        // window the ticket is reopened, pending in its queue.
+        let fields = [
+            ("cliente", "agente"),
+            ("nome", "Ana"),
+            ("texto", "mais uma dúvida"),
+        ];
+        let sent = admin.submit("/sandbox", "/sandbox", &fields).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER);
+        assert_eq!(ticket_of(&server, &token, "pending").await["id"], ticket);
+        assert_eq!(
+            scalar(&db, "SELECT COUNT(*) FROM tickets").await,
+            2,
+            "{}",
+            db.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_agent_hands_a_ticket_back_to_the_bot_which_greets_again() {
+    for db in saw_testkit::backends() {
+        let server = Server::start(&db);
+        let admin = server.admin_browser().await;
+        let token = api_token(&db);
+        say_as(&admin, "volta", "oi", None, "Como podemos ajudar?").await;
+        say_as(&admin, "volta", "Comercial", None, "protocolo").await;
+        let ticket = ticket_of(&server, &token, "pending").await["id"]
+            .as_i64()
+            .unwrap();
+        let menus = "SELECT COUNT(*) FROM messages WHERE body LIKE 'Como podemos ajudar?%'";
+        assert_eq!(scalar(&db, menus).await, 1);
+
+        let path = format!("/api/v1/tickets/{ticket}/return-to-bot");
+        let (status, body) = post_api(&server, &token, &path).await;
+        assert_eq!(status, StatusCode::OK, "{}: {body}", db.name);
+        assert_eq!(body["status"], "bot");
+        assert_eq!(body["queue"], Value::Null);
+        assert_eq!(scalar(&db, menus).await, 2, "{}: the menu again", db.name);
+        let (status, body) = post_api(&server, &token, &path).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(body["error"]["code"], "not_with_people");
+        // The bot answers again: an option routes as before.
+        say_as(&admin, "volta", "Falar com um atendente", None, "protocolo").await;
+        assert_eq!(ticket_of(&server, &token, "pending").await["id"], ticket);
+        let history = scalar(
+            &db,
+            "SELECT COUNT(*) FROM ticket_events WHERE kind = 'returned_to_bot'",
+        )
+        .await;
+        assert_eq!(history, 1);
+    }
+}
+
+#[tokio::test]
+async fn an_admin_edits_the_flow_in_the_browser_and_a_mistake_changes_nothing() {
+    let db = saw_testkit::sqlite();
+    let server = Server::start(&db);
+    let admin = server.admin_browser().await;
+    let page = admin.get("/admin/flows").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let shown = between(&page.body, "<textarea name=\"yaml\"", "</textarea>").unwrap();
+    assert!(shown.contains("menus:"), "{shown}");
+
+    // A menu pointing nowhere is refused with its path; nothing is stored.
+    let broken = "name: Loja\nmenu: inicio\nmenus:\n- id: inicio\n  text: Oi\n  options:\n  - { id: a, title: A, action: { menu: nenhum } }\n";
+    let refused = admin
+        .submit(
+            "/admin/flows",
+            "/admin/flows",
+            &[("channel", ""), ("yaml", broken)],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("nenhum"), "{}", refused.body);
+    assert!(
+        refused.body.contains("menu: nenhum"),
+        "the typed YAML is kept"
+    );
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM flows").await, 1);
+
+    // The sandbox gets a flow of its own with a new greeting; the default stays.
+    let sandbox = scalar(&db, "SELECT id FROM channels WHERE kind = 'sandbox'")
+        .await
+        .to_string();
+    let export = admin
+        .get(&format!("/admin/flows/export?channel={sandbox}"))
+        .await;
+    assert_eq!(export.status, StatusCode::OK);
+    let edited = export.body.replace(
+        "Bem-vindo(a) à {{empresa}}.",
+        "Aqui é a loja de testes, {{empresa}}.",
+    );
+    assert_ne!(edited, export.body, "the greeting is in the export");
+    let published = admin
+        .submit(
+            "/admin/flows",
+            "/admin/flows",
+            &[("channel", &sandbox), ("yaml", &edited)],
+        )
+        .await;
+    assert_eq!(
+        published.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        published.body
+    );
+    let page = admin.get(published.location.as_deref().unwrap()).await;
+    assert!(page.body.contains("Fluxo publicado"), "{}", page.body);
+    assert!(page.body.contains("fluxo próprio"));
+    say_as(&admin, "novo-fluxo", "oi", None, "Aqui é a loja de testes").await;
+
+    // Back to the default flow.
+    let reset = admin
+        .submit(
+            &format!("/admin/flows?channel={sandbox}"),
+            "/admin/flows/default",
+            &[("channel", &sandbox)],
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::SEE_OTHER, "{}", reset.body);
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT COUNT(*) FROM flows WHERE channel_id IS NOT NULL"
+        )
+        .await,
+        0
+    );
 }

@@ -274,7 +274,8 @@ async fn transient_errors_are_retried_and_permanent_ones_fail_with_the_reason() 
 
     let error: Value = serde_json::from_slice(&whatsapp_fixture("error-131047.json")).unwrap();
     fake.script.lock().unwrap().push_back((400, error));
-    let other = String::from_utf8(whatsapp_fixture("webhook-text-wire.json"))
+    // Written now, so that the customer's 24-hour window is open for the retry below.
+    let other = String::from_utf8(fresh_whatsapp_text())
         .unwrap()
         .replace("wamid.", "wamid.other.")
         .replace("5521998765432", "5531991234567")
@@ -296,6 +297,44 @@ async fn transient_errors_are_retried_and_permanent_ones_fail_with_the_reason() 
         5,
         "a permanent failure is not retried"
     );
+
+    // The agent sends it again by hand: queued afresh, then sent once.
+    let token = api_token(&db);
+    let failed = scalar(&db, "SELECT id FROM messages WHERE status = 'failed'").await;
+    let ticket = scalar(
+        &db,
+        "SELECT ticket_id FROM messages WHERE status = 'failed'",
+    )
+    .await;
+    let retry = |message: i64| {
+        server
+            .api()
+            .post(server.url(&format!(
+                "/api/v1/tickets/{ticket}/messages/{message}/retry"
+            )))
+            .bearer_auth(&token)
+            .send()
+    };
+    let resp = retry(failed).await.unwrap();
+    assert_eq!(resp.status(), reqwest::StatusCode::OK);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["status"], "queued", "{body}");
+    assert_eq!(body["error"], Value::Null, "{body}");
+    let rows = wait_for(&db, |rows| rows[2].0 == "sent").await;
+    assert_eq!(
+        rows[2].3, 1,
+        "counted afresh: sent on its first new attempt"
+    );
+    assert_eq!(fake.calls.lock().unwrap().len(), 6, "sent once more");
+
+    // Only a failed message goes again; another ticket's message is not found.
+    let resp = retry(failed).await.unwrap();
+    assert_eq!(resp.status(), reqwest::StatusCode::CONFLICT);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not_failed", "{body}");
+    let first = scalar(&db, "SELECT MIN(id) FROM messages WHERE direction = 'out'").await;
+    let resp = retry(first).await.unwrap();
+    assert_eq!(resp.status(), reqwest::StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -714,4 +753,43 @@ async fn a_provider_that_hangs_times_out_and_the_message_is_retried() {
         "one timed-out attempt, one accepted: {rows:?}"
     );
     drop(server);
+}
+
+#[tokio::test]
+async fn a_status_that_beats_the_send_record_is_kept_and_applied() {
+    for db in saw_testkit::backends() {
+        let fake = Fake::default();
+        let server = setup(&db, &fake).await;
+        // Meta's `delivered` for the first message SAW will send arrives before SAW has
+        // recorded that message's id: acknowledged and kept.
+        let delivered =
+            String::from_utf8(whatsapp_fixture("webhook-status-delivered.json")).unwrap();
+        let old_id = saw_channels::whatsapp::parse(delivered.as_bytes())
+            .unwrap()
+            .into_iter()
+            .find_map(|(_, e)| match e {
+                saw_channels::InboundEvent::Status(s) => Some(s.message_external_id),
+                _ => None,
+            })
+            .unwrap();
+        deliver_whatsapp(
+            &server,
+            delivered.replace(&old_id, "wamid.fake.1").as_bytes(),
+        )
+        .await;
+        assert_eq!(
+            scalar(&db, "SELECT COUNT(*) FROM pending_statuses").await,
+            1
+        );
+
+        deliver_whatsapp(&server, &whatsapp_fixture("webhook-text-wire.json")).await;
+        let rows = wait_for(&db, |rows| rows.first().is_some_and(|r| r.0 == "delivered")).await;
+        assert_eq!(rows[0].1.as_deref(), Some("wamid.fake.1"), "{}", db.name);
+        assert_eq!(
+            scalar(&db, "SELECT COUNT(*) FROM pending_statuses").await,
+            0,
+            "{}: applied once, then gone",
+            db.name
+        );
+    }
 }

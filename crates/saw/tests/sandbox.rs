@@ -78,6 +78,34 @@ async fn writing_oi_on_the_sandbox_opens_a_greeted_ticket() {
         assert_eq!(items[0]["contact"]["name"], "Maria Souza");
         assert_eq!(items[0]["status"], "bot", "the bot has the ticket");
 
+        // The phone showed the replies: they are read, with blue ticks.
+        let ticket = items[0]["id"].as_i64().unwrap();
+        let path = format!("/api/v1/tickets/{ticket}/messages");
+        let mut statuses = Vec::new();
+        let mut page = String::new();
+        for _ in 0..100 {
+            page = browser.get(&back).await.body;
+            let messages = get_json(&server, &token, &path).await;
+            statuses = messages["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|m| m["direction"] == "out")
+                .map(|m| m["status"].as_str().unwrap().to_owned())
+                .collect();
+            if !statuses.is_empty() && statuses.iter().all(|s| s == "read") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(
+            !statuses.is_empty() && statuses.iter().all(|s| s == "read"),
+            "{}: {statuses:?}",
+            db.name
+        );
+        let page = browser.get(&back).await.body.clone() + &page;
+        assert!(page.contains("class=\"ticks read\""), "{}: {page}", db.name);
+
         // Customer text is data: escaped on the page, never markup.
         let evil = browser
             .submit(
@@ -206,6 +234,7 @@ async fn a_public_sandbox_lets_visitors_write_within_a_limit_per_address() {
             &[
                 ("greeting", "Oi, {{nome}}! Protocolo {{protocolo}}."),
                 ("reopen_grace_minutes", "120"),
+                ("bot_idle_minutes", "30"),
                 ("sandbox_public", "on"),
             ],
         )

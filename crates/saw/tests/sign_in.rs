@@ -18,6 +18,11 @@ async fn first_start_prints_a_generated_admin_who_must_change_the_password() {
         let password =
             between(&server.banner, "Senha:    ", " ").expect("generated password in the banner");
         assert_eq!(password.len(), 16);
+        assert!(
+            server.banner.contains(&format!("{}/sandbox", server.base)),
+            "the banner points to the sandbox: {}",
+            server.banner
+        );
 
         let browser = server.browser();
         let home = browser.get("/").await;

@@ -371,3 +371,48 @@ async fn a_webhook_bot_is_registered_with_the_public_url_and_its_secret() {
         .unwrap();
     assert_eq!(response.status(), axum::http::StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_webhook_bot_without_a_public_https_url_is_polled_instead() {
+    let db = saw_testkit::sqlite();
+    let fake = FakeBot::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = axum::Router::new()
+        .fallback(axum::routing::post(bot_api))
+        .with_state(fake.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let _server = Server::start(&db);
+    let added = cli(
+        &db,
+        &[
+            "channel",
+            "add",
+            "telegram",
+            "--name",
+            "Bot",
+            "--bot-token",
+            BOT_TOKEN,
+            "--mode",
+            "webhook",
+            "--api-base",
+            &base,
+        ],
+    );
+    assert!(added.status.success(), "{}", stderr(&added));
+    let mut inbound = 0;
+    for _ in 0..150 {
+        inbound = scalar(&db, "SELECT COUNT(*) FROM messages WHERE direction = 'in'").await;
+        if inbound > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(inbound > 0, "the bot's messages arrive by polling");
+    let calls = fake.calls.lock().unwrap().clone();
+    assert!(calls.iter().any(|(m, _)| m == "getUpdates"));
+    assert!(
+        !calls.iter().any(|(m, _)| m == "setWebhook"),
+        "Telegram would refuse a plain http webhook"
+    );
+}

@@ -379,6 +379,13 @@ async fn every_fixture_is_accepted_and_foreign_or_broken_bodies_are_handled() {
         messages,
         "nothing stored for a foreign number"
     );
+    // Counted, and shown to admins with the number, which is usually a typo.
+    let page = server.admin_browser().await.get("/admin/channels").await;
+    let notice = between(&page.body, "id=\"unknown-numbers\">", "</p>").expect("the notice");
+    assert!(
+        notice.contains("1 aviso") && notice.contains("999999999999999"),
+        "{notice}"
+    );
 
     let broken = b"{\"object\": \"whatsapp_business_account\", \"entry\": [";
     let signature = saw_channels::whatsapp::sign(FIXTURE_APP_SECRET.as_bytes(), broken);
@@ -393,4 +400,85 @@ async fn every_fixture_is_accepted_and_foreign_or_broken_bodies_are_handled() {
         post(&server, &huge, Some(&signature)).await,
         StatusCode::PAYLOAD_TOO_LARGE
     );
+}
+
+/// The fixture's text message, with a reaction to it (or its removal, with no emoji).
+fn reaction_to_text(emoji: &str, id: &str) -> Vec<u8> {
+    let text: serde_json::Value = serde_json::from_slice(&fixture("webhook-text.json")).unwrap();
+    let target = text["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut reaction: serde_json::Value =
+        serde_json::from_slice(&fixture("webhook-reaction.json")).unwrap();
+    let message = &mut reaction["entry"][0]["changes"][0]["value"]["messages"][0];
+    message["id"] = id.into();
+    message["reaction"]["message_id"] = target.into();
+    message["reaction"]["emoji"] = emoji.into();
+    serde_json::to_vec(&reaction).unwrap()
+}
+
+async fn text_of(db: &TestDb, sql: &'static str) -> Option<String> {
+    Store::open(&db.url)
+        .await
+        .unwrap()
+        .read(move |c| c.query_one(sql, &[], |r| r.opt_text(0)))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_reaction_marks_its_message_and_never_opens_a_ticket_or_wakes_the_bot() {
+    for db in saw_testkit::backends() {
+        let server = Server::start(&db);
+        add_channel(&db);
+        let signed =
+            |body: &[u8]| saw_channels::whatsapp::sign(FIXTURE_APP_SECRET.as_bytes(), body);
+        let text = fixture("webhook-text.json");
+        assert_eq!(
+            post(&server, &text, Some(&signed(&text))).await,
+            StatusCode::OK
+        );
+        // The bot's greeting and menu to the new ticket.
+        let outbound = "SELECT COUNT(*) FROM messages WHERE direction = 'out'";
+        let before = (counts(&db).await, scalar(&db, outbound).await);
+
+        let heart = reaction_to_text("❤️", "wamid.reaction.1");
+        assert_eq!(
+            post(&server, &heart, Some(&signed(&heart))).await,
+            StatusCode::OK
+        );
+        let reacted = "SELECT reaction FROM messages WHERE direction = 'in'";
+        assert_eq!(
+            text_of(&db, reacted).await.as_deref(),
+            Some("❤️"),
+            "{}",
+            db.name
+        );
+
+        // Resolved since: a reaction (and its removal) still opens nothing.
+        let store = Store::open(&db.url).await.unwrap();
+        store
+            .write(|c| {
+                c.execute(
+                    "UPDATE tickets SET status = 'resolved', bot_state = NULL",
+                    &[],
+                )
+            })
+            .await
+            .unwrap();
+        let removed = reaction_to_text("", "wamid.reaction.2");
+        assert_eq!(
+            post(&server, &removed, Some(&signed(&removed))).await,
+            StatusCode::OK
+        );
+        assert_eq!(text_of(&db, reacted).await, None, "{}: removed", db.name);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let after = (counts(&db).await, scalar(&db, outbound).await);
+        assert_eq!(
+            before, after,
+            "{}: no ticket, no stored chat message, no bot reply",
+            db.name
+        );
+    }
 }

@@ -6,7 +6,8 @@ use crate::conn::{Conn, Dialect, Row};
 use crate::{StoreError, params};
 
 const COLUMNS: &str =
-    "id, name, time_zone, language, greeting, reopen_grace_minutes, sandbox_public";
+    "id, name, time_zone, language, greeting, reopen_grace_minutes, sandbox_public, bot_idle_minutes,
+     csat_enabled";
 
 fn from_row(r: &dyn Row) -> Result<Account, StoreError> {
     let zone = r.text(2)?;
@@ -20,6 +21,8 @@ fn from_row(r: &dyn Row) -> Result<Account, StoreError> {
             greeting: r.opt_text(4)?,
             reopen_grace_minutes: r.i64(5)?,
             sandbox_public: r.bool(6)?,
+            bot_idle_minutes: r.i64(7)?,
+            csat: r.bool(8)?,
         },
     })
 }
@@ -61,8 +64,16 @@ pub fn update_conversations(
     s: &ConversationSettings,
 ) -> Result<(), StoreError> {
     c.execute_one(
-        "UPDATE accounts SET greeting = $2, reopen_grace_minutes = $3, sandbox_public = $4 WHERE id = $1",
-        params![id, s.greeting.as_deref(), s.reopen_grace_minutes, s.sandbox_public],
+        "UPDATE accounts SET greeting = $2, reopen_grace_minutes = $3, sandbox_public = $4,
+                bot_idle_minutes = $5, csat_enabled = $6 WHERE id = $1",
+        params![
+            id,
+            s.greeting.as_deref(),
+            s.reopen_grace_minutes,
+            s.sandbox_public,
+            s.bot_idle_minutes,
+            s.csat
+        ],
     )
 }
 

@@ -66,6 +66,32 @@ pub fn put_flow(
     .map(drop)
 }
 
+/// The channels that have a flow of their own.
+pub fn channels_with_own_flow(
+    c: &mut dyn Conn,
+    account: AccountId,
+) -> Result<Vec<ChannelId>, StoreError> {
+    c.query_all(
+        "SELECT DISTINCT channel_id FROM flows WHERE account_id = $1 AND channel_id IS NOT NULL",
+        params![account],
+        |r| Ok(ChannelId::new(r.i64(0)?)),
+    )
+}
+
+/// Drops a channel's own flow, so the account's default answers there; `false` when it had
+/// none.
+pub fn remove_channel_flow(
+    c: &mut dyn Conn,
+    account: AccountId,
+    channel: ChannelId,
+) -> Result<bool, StoreError> {
+    let removed = c.execute(
+        "DELETE FROM flows WHERE account_id = $1 AND channel_id = $2",
+        params![account, channel],
+    )?;
+    Ok(removed > 0)
+}
+
 pub fn state(c: &mut dyn Conn, ticket: TicketId) -> Result<Option<String>, StoreError> {
     c.query_one(
         "SELECT bot_state FROM tickets WHERE id = $1",

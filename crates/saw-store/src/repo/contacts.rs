@@ -95,6 +95,24 @@ pub fn set_fields(c: &mut dyn Conn, contact: ContactId, fields: &str) -> Result<
     )
 }
 
+/// The name the provider gave the contact, if any.
+pub fn name(c: &mut dyn Conn, contact: ContactId) -> Result<Option<String>, StoreError> {
+    c.query_one(
+        "SELECT name FROM contacts WHERE id = $1",
+        params![contact],
+        |r| r.opt_text(0),
+    )
+}
+
+/// Whether the contact asked for no proactive messages.
+pub fn opted_out(c: &mut dyn Conn, contact: ContactId) -> Result<bool, StoreError> {
+    c.query_one(
+        "SELECT opted_out FROM contacts WHERE id = $1",
+        params![contact],
+        |r| r.bool(0),
+    )
+}
+
 /// The customer asked for no proactive messages ("SAIR").
 pub fn opt_out(c: &mut dyn Conn, contact: ContactId) -> Result<(), StoreError> {
     c.execute_one(

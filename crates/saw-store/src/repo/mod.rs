@@ -7,6 +7,8 @@ pub mod audit;
 pub mod bot;
 pub mod channels;
 pub mod contacts;
+pub mod csat;
+pub mod hours;
 pub mod media;
 pub mod messages;
 pub mod outbox;

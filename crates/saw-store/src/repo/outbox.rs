@@ -267,6 +267,23 @@ pub fn mark_failed(
     Ok(changed > 0)
 }
 
+/// A person sends a failed message again: back in the outbox, its attempts counted afresh
+/// and its reason cleared. `false` when it is not a failed outbound message of the ticket.
+pub fn requeue_failed(
+    c: &mut dyn Conn,
+    ticket: TicketId,
+    message: MessageId,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = c.execute(
+        "UPDATE messages SET status = 'queued', attempts = 0, error = NULL, next_attempt_at = NULL,
+                claimed_until = NULL, updated_at = $3
+         WHERE id = $1 AND ticket_id = $2 AND direction = 'out' AND status = 'failed' AND is_note = FALSE",
+        params![message, ticket, now],
+    )?;
+    Ok(changed > 0)
+}
+
 /// How many rows wait to be sent (the outbox depth).
 pub fn depth(c: &mut dyn Conn) -> Result<i64, StoreError> {
     c.scalar_i64(

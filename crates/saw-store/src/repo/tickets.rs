@@ -120,6 +120,66 @@ pub fn take_on_reply(
     Ok(true)
 }
 
+/// A person resolves a ticket that is not resolved yet; `false` when it already was.
+pub fn resolve_by_user(
+    c: &mut dyn Conn,
+    account: AccountId,
+    ticket: TicketId,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = c.execute(
+        "UPDATE tickets SET status = 'resolved', resolved_at = $3, bot_state = NULL, updated_at = $3
+         WHERE id = $1 AND account_id = $2 AND status <> 'resolved'",
+        params![ticket, account, now],
+    )?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    record_event(
+        c,
+        account,
+        ticket,
+        TicketEventKind::Resolved,
+        now,
+        Some(user),
+        None,
+        None,
+    )?;
+    Ok(true)
+}
+
+/// A person hands a pending or open ticket back to the bot: no agent, no queue, the bot's
+/// conversation to start afresh; `false` when it was with the bot or resolved.
+pub fn return_to_bot(
+    c: &mut dyn Conn,
+    account: AccountId,
+    ticket: TicketId,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let from_queue = state(c, ticket)?.queue_id;
+    let changed = c.execute(
+        "UPDATE tickets SET status = 'bot', assignee_id = NULL, queue_id = NULL, bot_state = NULL, updated_at = $3
+         WHERE id = $1 AND account_id = $2 AND status IN ('pending', 'open')",
+        params![ticket, account, now],
+    )?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    record_event(
+        c,
+        account,
+        ticket,
+        TicketEventKind::ReturnedToBot,
+        now,
+        Some(user),
+        from_queue,
+        None,
+    )?;
+    Ok(true)
+}
+
 /// Where a ticket stands, for the events that announce a change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TicketState {
@@ -171,6 +231,19 @@ pub fn queue_from_bot(
     )
 }
 
+/// How many tickets wait as pending in `queue`.
+pub fn pending_in_queue(
+    c: &mut dyn Conn,
+    account: AccountId,
+    queue: QueueId,
+) -> Result<i64, StoreError> {
+    c.query_one(
+        "SELECT COUNT(*) FROM tickets WHERE account_id = $1 AND queue_id = $2 AND status = 'pending'",
+        params![account, queue],
+        |r| r.i64(0),
+    )
+}
+
 /// The customer needed nothing more: resolved by the bot, never having reached a queue.
 pub fn resolve_by_bot(
     c: &mut dyn Conn,
@@ -191,6 +264,64 @@ pub fn resolve_by_bot(
         None,
         None,
         None,
+    )
+}
+
+/// Tickets of the account still with the bot and silent since before `cutoff`, oldest
+/// first.
+pub fn idle_with_bot(
+    c: &mut dyn Conn,
+    account: AccountId,
+    cutoff: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<TicketId>, StoreError> {
+    c.query_all(
+        "SELECT id FROM tickets WHERE account_id = $1 AND status = 'bot'
+           AND COALESCE(last_message_at, created_at) < $2 ORDER BY id LIMIT $3",
+        params![account, cutoff, limit],
+        |r| Ok(TicketId::new(r.i64(0)?)),
+    )
+}
+
+/// Resolves a ticket the bot waited on in vain, unless the customer wrote since `cutoff`
+/// (the conditional update settles a race with an arriving message); `false` then.
+pub fn resolve_idle(
+    c: &mut dyn Conn,
+    account: AccountId,
+    ticket: TicketId,
+    cutoff: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = c.execute(
+        "UPDATE tickets SET status = 'resolved', resolved_at = $3, bot_state = NULL, updated_at = $3
+         WHERE id = $1 AND status = 'bot' AND COALESCE(last_message_at, created_at) < $2",
+        params![ticket, cutoff, now],
+    )?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    record_event(
+        c,
+        account,
+        ticket,
+        TicketEventKind::Resolved,
+        now,
+        None,
+        None,
+        None,
+    )?;
+    Ok(true)
+}
+
+/// The channel and contact of a ticket.
+pub fn channel_and_contact(
+    c: &mut dyn Conn,
+    ticket: TicketId,
+) -> Result<(ChannelId, ContactId), StoreError> {
+    c.query_one(
+        "SELECT channel_id, contact_id FROM tickets WHERE id = $1",
+        params![ticket],
+        |r| Ok((ChannelId::new(r.i64(0)?), ContactId::new(r.i64(1)?))),
     )
 }
 

@@ -28,12 +28,24 @@ pub fn router() -> Router<AppState> {
         .route("/queues", get(list_queues))
         .route("/tickets", get(tickets::list))
         .route(
+            "/tickets/{id}/resolve",
+            axum::routing::post(tickets::resolve),
+        )
+        .route(
+            "/tickets/{id}/return-to-bot",
+            axum::routing::post(tickets::return_to_bot),
+        )
+        .route(
             "/tickets/{id}/messages",
             get(tickets::messages).post(tickets::post_message).layer(
                 // Files up to WhatsApp's largest (a 100 MB document) and the form around it;
                 // JSON bodies are held to their own limit in the handler.
                 axum::extract::DefaultBodyLimit::max(101 * 1_000_000),
             ),
+        )
+        .route(
+            "/tickets/{ticket}/messages/{message}/retry",
+            axum::routing::post(tickets::retry_message),
         )
         .route(
             "/tickets/{ticket}/messages/{message}/media",
@@ -144,11 +156,7 @@ async fn create_user(
         password: body.password,
         queues,
     };
-    let actor = Actor {
-        label: format!("{} (api)", user.email),
-        user: Some(user.clone()),
-        ip: None,
-    };
+    let actor = Actor::api(&user);
     let created = saw_app::users::create(&state.app, &actor, user.account_id, input).await?;
     let queues = saw_app::queues::of_user(&state.app, created.user.id).await?;
     let mut body = user_json(&created.user, &queues);

@@ -1,11 +1,11 @@
-//! `GET /api/v1/tickets` and `GET /api/v1/tickets/{id}/messages`.
+//! `GET /api/v1/tickets`, a ticket's messages (read, send, retry a failed one).
 
 use axum::Json;
 use axum::extract::{FromRequest, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use saw_app::tickets::Compose;
 use saw_core::conversation::{MessageKind, TicketStatus};
-use saw_core::ids::TicketId;
+use saw_core::ids::{MessageId, TicketId};
 use saw_store::repo::messages::MessageRow;
 use saw_store::repo::tickets::TicketRow;
 use serde::Deserialize;
@@ -87,6 +87,30 @@ pub async fn messages(
         "ticket": ticket_json(&ticket),
         "items": list.iter().map(message_json).collect::<Vec<_>>(),
     })))
+}
+
+/// `POST /api/v1/tickets/{id}/resolve` (409 when it was resolved already).
+pub async fn resolve(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
+    let actor = saw_app::Actor::api(&user);
+    let row = saw_app::tickets::resolve(&state.app, &actor, &user, TicketId::new(id)).await?;
+    Ok(Json(ticket_json(&row)))
+}
+
+/// `POST /api/v1/tickets/{id}/return-to-bot` (409 unless pending or open).
+pub async fn return_to_bot(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
+    let actor = saw_app::Actor::api(&user);
+    let row = saw_app::tickets::return_to_bot(&state.app, &actor, &user, TicketId::new(id)).await?;
+    Ok(Json(ticket_json(&row)))
 }
 
 fn ticket_json(t: &TicketRow) -> Value {
@@ -258,6 +282,25 @@ pub async fn post_message(
         [("idempotent-replayed", replayed)],
         Json(message_json(&posted.message)),
     ))
+}
+
+/// `POST /api/v1/tickets/{ticket}/messages/{message}/retry`: a failed message goes back to
+/// the outbox (409 unless it failed).
+pub async fn retry_message(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((ticket, message)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let ticket: i64 = ticket.parse().map_err(|_| ApiError::not_found())?;
+    let message: i64 = message.parse().map_err(|_| ApiError::not_found())?;
+    let row = saw_app::tickets::retry_message(
+        &state.app,
+        &user,
+        TicketId::new(ticket),
+        MessageId::new(message),
+    )
+    .await?;
+    Ok(Json(message_json(&row)))
 }
 
 /// Streams the form's `file` into the media store; `caption` may come before or after it.

@@ -32,6 +32,9 @@ pub struct Row {
 struct ListPage {
     chrome: Chrome,
     rows: Vec<Row>,
+    /// Signed WhatsApp webhooks for numbers SAW does not serve since the start, with the
+    /// last such number: usually a phone number id typed wrong.
+    unknown_numbers: Option<String>,
 }
 
 #[derive(Template)]
@@ -74,7 +77,19 @@ async fn list_page(
                     down: s.channel.health.map(|h| h.reason),
                 })
                 .collect();
-            (status, render(&ListPage { chrome, rows }, viewer.t)).into_response()
+            let unknown_numbers = match state.app.counters.unknown_whatsapp_numbers() {
+                (0, _) => None,
+                (count, last) => Some(viewer.t.fmt(
+                    "channels.unknown_numbers",
+                    &[("count", &count), ("number", &last.unwrap_or_default())],
+                )),
+            };
+            let page = ListPage {
+                chrome,
+                rows,
+                unknown_numbers,
+            };
+            (status, render(&page, viewer.t)).into_response()
         }
         Err(e) => PageError::from_app(viewer.t, e).into_response(),
     }

@@ -1,11 +1,12 @@
 //! Admin: the account's settings — company name, time zone, language — and how
-//! conversations start and end (greeting, reopening window).
+//! conversations start and end (greeting, reopening window, the bot's waiting time, the
+//! satisfaction question).
 
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use saw_app::Actor;
-use saw_core::account::{Account, AccountSettings, ConversationSettings};
+use saw_core::account::{Account, AccountSettings, ConversationForm, ConversationSettings};
 
 use super::{Chrome, FlashQuery};
 use crate::error::{self, render};
@@ -23,6 +24,8 @@ struct SettingsPage {
     greeting: String,
     reopen_grace_minutes: String,
     sandbox_public: bool,
+    bot_idle_minutes: String,
+    csat: bool,
 }
 
 fn page(chrome: Chrome, account: &Account) -> SettingsPage {
@@ -36,6 +39,8 @@ fn page(chrome: Chrome, account: &Account) -> SettingsPage {
         greeting: account.conversations.greeting.clone().unwrap_or_default(),
         reopen_grace_minutes: account.conversations.reopen_grace_minutes.to_string(),
         sandbox_public: account.conversations.sandbox_public,
+        bot_idle_minutes: account.conversations.bot_idle_minutes.to_string(),
+        csat: account.conversations.csat,
     }
 }
 
@@ -50,10 +55,15 @@ pub async fn save_conversations(
     AdminViewer(viewer): AdminViewer,
     form: FormFields,
 ) -> Response {
-    let (greeting, grace) = (form.get("greeting"), form.get("reopen_grace_minutes"));
+    let typed = ConversationForm {
+        greeting: form.get("greeting"),
+        reopen_grace_minutes: form.get("reopen_grace_minutes"),
+        sandbox_public: form.get("sandbox_public") == "on",
+        bot_idle_minutes: form.get("bot_idle_minutes"),
+        csat: form.get("csat") == "on",
+    };
     let actor = Actor::user(&viewer.user, viewer.client.ip.clone());
-    let public = form.get("sandbox_public") == "on";
-    let saved = match ConversationSettings::parse(greeting, grace, public) {
+    let saved = match ConversationSettings::parse(typed) {
         Ok(settings) => {
             saw_app::account::update_conversations(&state.app, &actor, viewer.account.id, settings)
                 .await
@@ -65,9 +75,11 @@ pub async fn save_conversations(
         Err(e) => {
             let chrome = Chrome::new(&viewer, "settings").with_error(error::message(viewer.t, &e));
             let mut p = page(chrome, &viewer.account);
-            p.greeting = greeting.to_owned();
-            p.reopen_grace_minutes = grace.to_owned();
-            p.sandbox_public = public;
+            p.greeting = typed.greeting.to_owned();
+            p.reopen_grace_minutes = typed.reopen_grace_minutes.to_owned();
+            p.sandbox_public = typed.sandbox_public;
+            p.bot_idle_minutes = typed.bot_idle_minutes.to_owned();
+            p.csat = typed.csat;
             (error::status_of(&e), render(&p, viewer.t)).into_response()
         }
     }

@@ -4,6 +4,8 @@
 pub mod account;
 pub mod admin_audit;
 pub mod admin_channels;
+pub mod admin_flows;
+pub mod admin_hours;
 pub mod admin_queues;
 pub mod admin_settings;
 pub mod admin_users;

@@ -4,6 +4,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use saw_core::conversation::DeliveryStatus;
 use saw_core::outbound::OutboundPayload;
 use serde::Deserialize;
 
@@ -20,6 +21,9 @@ pub struct Bubble {
     pub text: String,
     pub time: String,
     pub status: String,
+    /// WhatsApp's ticks for the status: ✓ sent, ✓✓ delivered, blue ✓✓ read (class `read`).
+    pub ticks: &'static str,
+    pub status_class: &'static str,
     /// A menu's options (id, title), shown as buttons the pretend customer can tap.
     pub options: Vec<(String, String)>,
 }
@@ -65,8 +69,19 @@ pub(super) fn bubbles(
                 .format("%H:%M")
                 .to_string(),
             status: t.get(&format!("status.{}", m.status.as_str())).to_owned(),
+            ticks: ticks(m.status),
+            status_class: m.status.as_str(),
         })
         .collect()
+}
+
+fn ticks(status: DeliveryStatus) -> &'static str {
+    match status {
+        DeliveryStatus::Queued => "🕓",
+        DeliveryStatus::Sent => "✓",
+        DeliveryStatus::Delivered | DeliveryStatus::Read => "✓✓",
+        DeliveryStatus::Failed => "⚠",
+    }
 }
 
 /// Who may play customers: supervisors and admins (the conversations cross every queue).

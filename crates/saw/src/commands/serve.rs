@@ -98,6 +98,7 @@ pub async fn run(common: &CommonArgs, args: ServeArgs) -> Result<(), CliError> {
     let media_http =
         saw_app::outbox::http_client_with_timeout(saw_app::media::fetch::CALL_TIMEOUT)?;
     let (stop_media, media) = saw_app::media::fetch::spawn(app.clone(), media_http);
+    let bot_idle = saw_app::bot_idle::spawn(app.clone());
     saw_web::serve(listener, state, shutdown_signal())
         .await
         .map_err(|e| CliError::config(format!("the server stopped: {e}")))?;
@@ -112,6 +113,7 @@ pub async fn run(common: &CommonArgs, args: ServeArgs) -> Result<(), CliError> {
         );
     }
     poller.abort();
+    bot_idle.abort();
     // A download in flight is simply fetched again after a restart.
     stop_media.stop();
     media.abort();
@@ -144,6 +146,9 @@ fn announce_first_admin(address: &str, admin: &saw_app::bootstrap::FirstAdmin) {
     println!("  │   Endereço: {address}");
     println!("  │   E-mail:   {}", admin.email);
     println!("  │   Senha:    {password}");
+    println!("  │");
+    println!("  │ Experimente como cliente, sem conta no WhatsApp / try it as a customer:");
+    println!("  │   {address}/sandbox");
     println!("  │");
     println!("  │ Esta senha não será mostrada de novo. / Shown only this once.");
     println!("  └──────────────────────────────────────────────────────────────");

@@ -1,0 +1,200 @@
+//! Admin: the chatbot's flow — the account's default and a channel's own — edited as YAML
+//! (the same format as `saw flow export|import`), checked whole before it is published.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use saw_app::{Actor, AppError};
+use saw_core::channel::Channel;
+use saw_core::ids::ChannelId;
+use serde::Deserialize;
+
+use super::{Chrome, FlashQuery};
+use crate::error::{self, PageError, render};
+use crate::extract::{AdminViewer, FormFields, Viewer};
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "admin/flows.html")]
+struct FlowsPage {
+    chrome: Chrome,
+    /// The channel being edited; `None` for the account's default flow.
+    channel: Option<Channel>,
+    /// Every active channel, and whether it has a flow of its own.
+    channels: Vec<(Channel, bool)>,
+    /// Whether what is shown is the channel's own flow (not the default it follows).
+    own: bool,
+    yaml: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Scope {
+    channel: Option<i64>,
+}
+
+fn actor(viewer: &Viewer) -> Actor {
+    Actor::user(&viewer.user, viewer.client.ip.clone())
+}
+
+async fn page(
+    state: &AppState,
+    viewer: &Viewer,
+    chrome: Chrome,
+    channel: Option<ChannelId>,
+    typed: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let account = viewer.account.id;
+    let loaded = async {
+        let list = saw_app::channels::list(&state.app, account).await?;
+        let own = saw_app::flows::channels_with_own_flow(&state.app, account).await?;
+        let yaml = match typed {
+            Some(yaml) => yaml,
+            None => saw_app::flows::export(&state.app, account, channel).await?,
+        };
+        Ok::<_, AppError>((list, own, yaml))
+    };
+    let (list, own, yaml) = match loaded.await {
+        Ok(found) => found,
+        Err(e) => return PageError::from_app(viewer.t, e).into_response(),
+    };
+    let channels: Vec<(Channel, bool)> = list
+        .into_iter()
+        .filter(|s| s.channel.active)
+        .map(|s| {
+            let has_own = own.contains(&s.channel.id);
+            (s.channel, has_own)
+        })
+        .collect();
+    let editing = match channel {
+        Some(id) => match channels.iter().find(|(c, _)| c.id == id) {
+            Some((c, _)) => Some(c.clone()),
+            None => return PageError::from_app(viewer.t, AppError::NotFound).into_response(),
+        },
+        None => None,
+    };
+    let p = FlowsPage {
+        chrome,
+        own: channel.is_none_or(|id| own.contains(&id)),
+        channel: editing,
+        channels,
+        yaml,
+    };
+    (status, render(&p, viewer.t)).into_response()
+}
+
+/// `GET /admin/flows[?channel=ID]`.
+pub async fn show(
+    State(state): State<AppState>,
+    AdminViewer(viewer): AdminViewer,
+    Query(scope): Query<Scope>,
+    flash: FlashQuery,
+) -> Response {
+    let chrome = Chrome::new(&viewer, "flows").with_flash(&flash);
+    let channel = scope.channel.map(ChannelId::new);
+    page(&state, &viewer, chrome, channel, None, StatusCode::OK).await
+}
+
+/// `GET /admin/flows/export[?channel=ID]`: the YAML as a file to keep or edit elsewhere.
+pub async fn export(
+    State(state): State<AppState>,
+    AdminViewer(viewer): AdminViewer,
+    Query(scope): Query<Scope>,
+) -> Response {
+    let channel = scope.channel.map(ChannelId::new);
+    match saw_app::flows::export(&state.app, viewer.account.id, channel).await {
+        Ok(yaml) => {
+            let name = match channel {
+                Some(id) => format!("attachment; filename=\"fluxo-conexao-{id}.yaml\""),
+                None => "attachment; filename=\"fluxo.yaml\"".to_owned(),
+            };
+            (
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        "application/yaml; charset=utf-8".to_owned(),
+                    ),
+                    (header::CONTENT_DISPOSITION, name),
+                ],
+                yaml,
+            )
+                .into_response()
+        }
+        Err(e) => PageError::from_app(viewer.t, e).into_response(),
+    }
+}
+
+fn channel_field(form: &FormFields) -> Result<Option<ChannelId>, AppError> {
+    match form.get("channel").trim() {
+        "" => Ok(None),
+        raw => raw
+            .parse::<i64>()
+            .map(|id| Some(ChannelId::new(id)))
+            .map_err(|_| AppError::NotFound),
+    }
+}
+
+/// `POST /admin/flows`: `channel` (blank for the account's default) and `yaml`; checked
+/// whole, and published only when valid.
+pub async fn publish(
+    State(state): State<AppState>,
+    AdminViewer(viewer): AdminViewer,
+    form: FormFields,
+) -> Response {
+    let channel = match channel_field(&form) {
+        Ok(channel) => channel,
+        Err(e) => return PageError::from_app(viewer.t, e).into_response(),
+    };
+    let yaml = form.get("yaml");
+    let saved = saw_app::flows::import(
+        &state.app,
+        &actor(&viewer),
+        viewer.account.id,
+        channel,
+        yaml,
+    )
+    .await;
+    match saved {
+        Ok(_) => Redirect::to(&back(channel, "flow_published")).into_response(),
+        Err(e) => {
+            let chrome = Chrome::new(&viewer, "flows").with_error(error::message(viewer.t, &e));
+            let status = error::status_of(&e);
+            page(
+                &state,
+                &viewer,
+                chrome,
+                channel,
+                Some(yaml.to_owned()),
+                status,
+            )
+            .await
+        }
+    }
+}
+
+/// `POST /admin/flows/default`: the channel drops its own flow and follows the default.
+pub async fn use_default(
+    State(state): State<AppState>,
+    AdminViewer(viewer): AdminViewer,
+    form: FormFields,
+) -> Response {
+    let channel = match channel_field(&form) {
+        Ok(Some(channel)) => channel,
+        Ok(None) | Err(_) => {
+            return PageError::from_app(viewer.t, AppError::NotFound).into_response();
+        }
+    };
+    let account = viewer.account.id;
+    match saw_app::flows::use_default(&state.app, &actor(&viewer), account, channel).await {
+        Ok(()) => Redirect::to(&back(Some(channel), "flow_default")).into_response(),
+        Err(e) => PageError::from_app(viewer.t, e).into_response(),
+    }
+}
+
+fn back(channel: Option<ChannelId>, flash: &str) -> String {
+    match channel {
+        Some(id) => format!("/admin/flows?channel={id}&ok={flash}"),
+        None => format!("/admin/flows?ok={flash}"),
+    }
+}
