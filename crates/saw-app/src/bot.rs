@@ -39,6 +39,26 @@ pub fn flow_for(
     Ok(flow)
 }
 
+/// The flow a ticket talks with: the published one, or the draft for a sandbox ticket
+/// started to try it (while that draft exists; drafts are checked when saved).
+pub(crate) fn flow_of_ticket(
+    c: &mut dyn Conn,
+    account: &Account,
+    channel: &Channel,
+    ticket: TicketId,
+) -> Result<Flow, StoreError> {
+    if bot::is_trial(c, ticket)?
+        && let Some(mut flow) =
+            bot::draft_for(c, account.id, channel.id)?.and_then(|yaml| Flow::from_yaml(&yaml).ok())
+    {
+        if let Some(greeting) = &account.conversations.greeting {
+            flow.greeting = greeting.clone();
+        }
+        return Ok(flow);
+    }
+    flow_for(c, account, channel)
+}
+
 /// What the bot needs to know about this conversation.
 fn context(
     c: &mut dyn Conn,
@@ -107,7 +127,7 @@ pub(crate) fn converse(
     now: DateTime<Utc>,
     changes: &mut Vec<Event>,
 ) -> Result<(), StoreError> {
-    let flow = flow_for(c, account, channel)?;
+    let flow = flow_of_ticket(c, account, channel, ticket)?;
     let name = match turn {
         Turn::NewTicket(m) | Turn::Message(m) => m.contact_name.clone(),
         Turn::Restart => contacts::name(c, contact)?,

@@ -85,7 +85,7 @@ fn close(
     }
     let (channel, _) = tickets::channel_and_contact(c, ticket)?;
     let channel = channels::by_id(c, account.id, channel)?.channel;
-    let flow = crate::bot::flow_for(c, account, &channel)?;
+    let flow = crate::bot::flow_of_ticket(c, account, &channel, ticket)?;
     let goodbye = OutboundPayload::Text {
         body: flow.texts.idle_close.clone(),
     };

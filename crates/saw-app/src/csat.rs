@@ -32,7 +32,7 @@ pub(crate) fn ask(
     if !account.conversations.csat || contacts::opted_out(c, contact)? {
         return Ok(());
     }
-    let flow = crate::bot::flow_for(c, account, channel)?;
+    let flow = crate::bot::flow_of_ticket(c, account, channel, ticket)?;
     let mut vars = Vars::new();
     vars.insert("protocolo".into(), tickets::protocol(c, ticket)?);
     vars.insert("empresa".into(), account.name.clone());
@@ -76,7 +76,7 @@ pub(crate) fn thank(
     at: DateTime<Utc>,
     changes: &mut Vec<Event>,
 ) -> Result<(), StoreError> {
-    let flow = crate::bot::flow_for(c, account, channel)?;
+    let flow = crate::bot::flow_of_ticket(c, account, channel, ticket)?;
     let thanks = OutboundPayload::Text {
         body: flow.texts.csat_thanks.clone(),
     };

@@ -2,6 +2,7 @@
 //! chatbot page (one flow for the account, optionally one per channel). An import is checked whole — YAML syntax (with its line), shape and meaning (with
 //! the field's path) — and changes nothing when it is refused.
 
+use chrono::{DateTime, Utc};
 use saw_bot::Flow;
 use saw_core::ids::{AccountId, ChannelId};
 use saw_store::now;
@@ -33,10 +34,9 @@ pub async fn export(
     })
 }
 
-/// Checks `yaml` and stores it as the flow of `channel` (`None`: the account's default).
-pub async fn import(
+/// `yaml` as a flow, checked whole, for a channel of the account (`None`: its default).
+async fn checked(
     app: &App,
-    actor: &Actor,
     account: AccountId,
     channel: Option<ChannelId>,
     yaml: &str,
@@ -45,6 +45,18 @@ pub async fn import(
     if let Some(channel) = channel {
         channels::get_decrypted(app, account, channel).await?;
     }
+    Ok(flow)
+}
+
+/// Checks `yaml` and stores it as the flow of `channel` (`None`: the account's default).
+pub async fn import(
+    app: &App,
+    actor: &Actor,
+    account: AccountId,
+    channel: Option<ChannelId>,
+    yaml: &str,
+) -> Result<Flow, AppError> {
+    let flow = checked(app, account, channel, yaml).await?;
     let (name, text) = (flow.name.clone(), flow.to_yaml());
     let mut entry = actor.audit(account, "flow.imported", name.clone());
     entry.detail = Some(match channel {
@@ -55,10 +67,74 @@ pub async fn import(
         .write(move |c| {
             let at = now();
             bot::put_flow(c, account, channel, &name, &text, at)?;
+            // Published: the draft of that scope has served its purpose.
+            bot::discard_draft(c, account, channel)?;
             audit::record(c, &entry, at)
         })
         .await?;
     Ok(flow)
+}
+
+/// The draft of `channel` (`None`: the account's default) and when it was saved.
+pub async fn draft(
+    app: &App,
+    account: AccountId,
+    channel: Option<ChannelId>,
+) -> Result<Option<(String, DateTime<Utc>)>, AppError> {
+    Ok(app
+        .store
+        .read(move |c| bot::draft(c, account, channel))
+        .await?)
+}
+
+/// Whether a draft waits to be tried on the sandbox.
+pub async fn has_draft(app: &App, account: AccountId) -> Result<bool, AppError> {
+    Ok(app.store.read(move |c| bot::has_draft(c, account)).await?)
+}
+
+/// Checks `yaml` like [`import`] and keeps it as the draft of `channel` (`None`: the
+/// account's default), to try on the sandbox; what answers customers does not change.
+pub async fn save_draft(
+    app: &App,
+    actor: &Actor,
+    account: AccountId,
+    channel: Option<ChannelId>,
+    yaml: &str,
+) -> Result<Flow, AppError> {
+    let flow = checked(app, account, channel, yaml).await?;
+    let text = flow.to_yaml();
+    let entry = actor.audit(account, "flow.draft_saved", flow.name.clone());
+    app.store
+        .write(move |c| {
+            let at = now();
+            bot::put_draft(c, account, channel, &text, at)?;
+            audit::record(c, &entry, at)
+        })
+        .await?;
+    Ok(flow)
+}
+
+/// Drops the draft of `channel` (`None`: the account's default).
+pub async fn discard_draft(
+    app: &App,
+    actor: &Actor,
+    account: AccountId,
+    channel: Option<ChannelId>,
+) -> Result<(), AppError> {
+    let target = match channel {
+        Some(channel) => format!("channel {channel}"),
+        None => "the account's default".to_owned(),
+    };
+    let entry = actor.audit(account, "flow.draft_discarded", target);
+    app.store
+        .write(move |c| {
+            if !bot::discard_draft(c, account, channel)? {
+                return Err(AppError::NotFound);
+            }
+            audit::record(c, &entry, now())?;
+            Ok(())
+        })
+        .await
 }
 
 /// The channels that answer with a flow of their own rather than the account's default.

@@ -26,7 +26,7 @@ use saw_core::conversation::{ChannelKind, MessageDirection, TicketStatus};
 use saw_core::ids::{ContactId, TicketId};
 use saw_core::phone;
 use saw_store::repo::messages::{self, NewInbound, StatusApplied};
-use saw_store::repo::{accounts, contacts, tickets};
+use saw_store::repo::{accounts, bot, contacts, tickets};
 use saw_store::{Conn, StoreError, now};
 use subtle::ConstantTimeEq;
 
@@ -347,6 +347,9 @@ fn ticket_for(
         },
         at,
     )?;
+    if message.try_draft && channel.kind == ChannelKind::Sandbox {
+        bot::mark_trial(c, ticket)?;
+    }
     outcome.tickets_opened += 1;
     outcome.events.push(events::ticket_changed(c, ticket)?);
     Ok((ticket, Arrival::New))

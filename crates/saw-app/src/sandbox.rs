@@ -44,7 +44,8 @@ fn customer_id(raw: &str) -> Result<String, AppError> {
 }
 
 /// Stores `text` as if `customer` had written it on the account's sandbox channel, or with
-/// `chosen_option` as their tap on that menu option (`text` being its title).
+/// `chosen_option` as their tap on that menu option (`text` being its title). With
+/// `try_draft`, a conversation it starts talks with the flow's unpublished draft.
 pub async fn customer_writes(
     app: &App,
     account: AccountId,
@@ -52,6 +53,7 @@ pub async fn customer_writes(
     name: &str,
     text: &str,
     chosen_option: Option<&str>,
+    try_draft: bool,
 ) -> Result<WebhookOutcome, AppError> {
     let customer = customer_id(customer)?;
     let name = user_name(name)?;
@@ -74,6 +76,7 @@ pub async fn customer_writes(
         title: text.clone(),
     });
     message.text = Some(text);
+    message.try_draft = try_draft;
     let event = InboundEvent::Message(message);
     commit(app, vec![(channel, event)], WebhookOutcome::default()).await
 }

@@ -4,14 +4,14 @@
 use saw_core::conversation::{
     ChannelKind, DeliveryStatus, MessageDirection, MessageKind, TicketStatus,
 };
-use saw_core::ids::{MessageId, TicketId};
+use saw_core::ids::{AccountId, MessageId, TicketId, UserId};
 use saw_core::outbound::OutboundPayload;
 use saw_core::user::User;
 use saw_core::validation::{ValidationError, message_text};
 use saw_store::now;
 use saw_store::repo::messages::{self, MessageRow};
-use saw_store::repo::outbox;
 use saw_store::repo::tickets::{self, TicketRow, Visibility};
+use saw_store::repo::{accounts, audit, channels, outbox};
 
 use crate::events::{self, Event};
 use crate::{App, AppError};
@@ -323,6 +323,71 @@ pub async fn retry_message(
     Ok(row)
 }
 
+/// What a person's state change on a ticket needs after the conditional update: the
+/// account, the ticket's channel and its row as it was.
+struct Changed<'a> {
+    account: &'a saw_core::account::Account,
+    channel: &'a saw_core::channel::Channel,
+    ticket: &'a TicketRow,
+    at: chrono::DateTime<chrono::Utc>,
+}
+
+type Change = fn(
+    &mut dyn saw_store::Conn,
+    AccountId,
+    TicketId,
+    UserId,
+    chrono::DateTime<chrono::Utc>,
+) -> Result<bool, saw_store::StoreError>;
+type Then =
+    fn(&mut dyn saw_store::Conn, Changed<'_>, &mut Vec<Event>) -> Result<(), saw_store::StoreError>;
+
+/// A race-safe state change a person makes on a ticket: `change` is the conditional update
+/// (`false`: refused with `refusal`), `then` what follows it (messages to the customer).
+struct Transition {
+    action: &'static str,
+    refusal: fn() -> AppError,
+    change: Change,
+    then: Then,
+}
+
+/// Runs `t` by `user` on a ticket they may see, in one transaction with its audit entry;
+/// answers the ticket as it is now.
+async fn transition(
+    app: &App,
+    actor: &crate::Actor,
+    user: &User,
+    id: TicketId,
+    t: Transition,
+) -> Result<TicketRow, AppError> {
+    let (account, visibility, author) = (user.account_id, visibility(user), user.id);
+    let entry = actor.audit(account, t.action, format!("ticket {id}"));
+    let (row, changes) = app
+        .store
+        .write(move |c| {
+            let ticket = tickets::visible(c, account, id, visibility)?;
+            let at = now();
+            if !(t.change)(c, account, id, author, at)? {
+                return Err((t.refusal)());
+            }
+            let mut changes = vec![events::ticket_changed(c, id)?];
+            let account_row = accounts::by_id(c, account)?;
+            let channel = channels::by_id(c, account, ticket.channel_id)?.channel;
+            let changed = Changed {
+                account: &account_row,
+                channel: &channel,
+                ticket: &ticket,
+                at,
+            };
+            (t.then)(c, changed, &mut changes)?;
+            audit::record(c, &entry, at)?;
+            Ok((tickets::visible(c, account, id, visibility)?, changes))
+        })
+        .await?;
+    app.events.publish(changes);
+    Ok(row)
+}
+
 /// `user` resolves a ticket they may see: it leaves every inbox, its history records who
 /// resolved it, and the customer gets the satisfaction question when the account asks it.
 /// [`AppError::AlreadyResolved`] when it was resolved already (by someone else meanwhile).
@@ -332,36 +397,24 @@ pub async fn resolve(
     user: &User,
     id: TicketId,
 ) -> Result<TicketRow, AppError> {
-    let (account, visibility, author) = (user.account_id, visibility(user), user.id);
-    let entry = actor.audit(account, "ticket.resolved", format!("ticket {id}"));
-    let (row, changes) = app
-        .store
-        .write(move |c| {
-            let ticket = tickets::visible(c, account, id, visibility)?;
-            let at = now();
-            if !tickets::resolve_by_user(c, account, id, author, at)? {
-                return Err(AppError::AlreadyResolved);
-            }
-            let mut changes = vec![events::ticket_changed(c, id)?];
-            let account_row = saw_store::repo::accounts::by_id(c, account)?;
-            let channel = saw_store::repo::channels::by_id(c, account, ticket.channel_id)?.channel;
-            if channel.active {
-                crate::csat::ask(
-                    c,
-                    &account_row,
-                    &channel,
-                    id,
-                    ticket.contact_id,
-                    at,
-                    &mut changes,
-                )?;
-            }
-            saw_store::repo::audit::record(c, &entry, at)?;
-            Ok((tickets::visible(c, account, id, visibility)?, changes))
-        })
-        .await?;
-    app.events.publish(changes);
-    Ok(row)
+    let t = Transition {
+        action: "ticket.resolved",
+        refusal: || AppError::AlreadyResolved,
+        change: tickets::resolve_by_user,
+        then: |c, done, changes| match done.channel.active {
+            true => crate::csat::ask(
+                c,
+                done.account,
+                done.channel,
+                done.ticket.id,
+                done.ticket.contact_id,
+                done.at,
+                changes,
+            ),
+            false => Ok(()),
+        },
+    };
+    transition(app, actor, user, id, t).await
 }
 
 /// `user` hands a pending or open ticket back to the bot, which greets the customer and
@@ -373,36 +426,24 @@ pub async fn return_to_bot(
     user: &User,
     id: TicketId,
 ) -> Result<TicketRow, AppError> {
-    let (account, visibility, author) = (user.account_id, visibility(user), user.id);
-    let entry = actor.audit(account, "ticket.returned_to_bot", format!("ticket {id}"));
-    let (row, changes) = app
-        .store
-        .write(move |c| {
-            let ticket = tickets::visible(c, account, id, visibility)?;
-            let at = now();
-            if !tickets::return_to_bot(c, account, id, author, at)? {
-                return Err(AppError::NotWithPeople);
-            }
-            let mut changes = vec![events::ticket_changed(c, id)?];
-            let account_row = saw_store::repo::accounts::by_id(c, account)?;
-            let channel = saw_store::repo::channels::by_id(c, account, ticket.channel_id)?.channel;
+    let t = Transition {
+        action: "ticket.returned_to_bot",
+        refusal: || AppError::NotWithPeople,
+        change: tickets::return_to_bot,
+        then: |c, done, changes| {
             crate::bot::converse(
                 c,
-                &account_row,
-                &channel,
-                id,
-                ticket.contact_id,
+                done.account,
+                done.channel,
+                done.ticket.id,
+                done.ticket.contact_id,
                 crate::bot::Turn::Restart,
-                at,
-                &mut changes,
-            )?;
-            saw_store::repo::audit::record(c, &entry, at)?;
-            // What the bot decided shows in the answer: usually `bot`, at its first menu.
-            Ok((tickets::visible(c, account, id, visibility)?, changes))
-        })
-        .await?;
-    app.events.publish(changes);
-    Ok(row)
+                done.at,
+                changes,
+            )
+        },
+    };
+    transition(app, actor, user, id, t).await
 }
 
 /// [`AppError::WindowClosed`] once the customer's 24-hour window is over at `at`.

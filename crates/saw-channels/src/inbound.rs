@@ -86,6 +86,9 @@ pub struct InboundMessage {
     /// The message object as received, only when `kind == Unsupported`: unknown types,
     /// system notices, orders, bodies that could not be read. Never shown as HTML.
     pub raw: Option<serde_json::Value>,
+    /// Sandbox only: the person playing the customer tries the flow's unpublished draft
+    /// (honoured when the message opens a ticket). Providers never set it.
+    pub try_draft: bool,
 }
 
 impl InboundMessage {
@@ -112,6 +115,7 @@ impl InboundMessage {
             reply_to_external_id: None,
             edit_of: None,
             raw: None,
+            try_draft: false,
         }
     }
 }

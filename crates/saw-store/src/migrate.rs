@@ -38,7 +38,7 @@ macro_rules! every_migration {
             (6, "0006", "idempotency"),
             (7, "0007", "conversations"),
             (8, "0008", "bot"),
-            (9, "0009", "idle_and_csat"),
+            (9, "0009", "idle_csat_drafts"),
         )
     };
 }

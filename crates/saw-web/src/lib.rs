@@ -124,6 +124,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/flows/export", get(pages::admin_flows::export))
         .route(
+            "/admin/flows/discard",
+            post(pages::admin_flows::discard_draft),
+        )
+        .route(
             "/admin/flows/default",
             post(pages::admin_flows::use_default),
         )

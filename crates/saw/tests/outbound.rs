@@ -175,6 +175,18 @@ async fn opening_sent(db: &TestDb) -> Vec<(String, Option<String>, Option<String
     .await
 }
 
+/// The id of the message a status webhook speaks of.
+fn status_message_id(webhook: &str) -> String {
+    saw_channels::whatsapp::parse(webhook.as_bytes())
+        .unwrap()
+        .into_iter()
+        .find_map(|(_, e)| match e {
+            saw_channels::InboundEvent::Status(s) => Some(s.message_external_id),
+            _ => None,
+        })
+        .unwrap()
+}
+
 async fn setup(db: &TestDb, fake: &Fake) -> Server {
     let base = start_fake(fake.clone()).await;
     let server = Server::start(db);
@@ -221,14 +233,7 @@ async fn a_new_ticket_is_greeted_once_and_statuses_move_it_forward() {
 
         let delivered =
             String::from_utf8(whatsapp_fixture("webhook-status-delivered.json")).unwrap();
-        let old_id = saw_channels::whatsapp::parse(delivered.as_bytes())
-            .unwrap()
-            .into_iter()
-            .find_map(|(_, e)| match e {
-                saw_channels::InboundEvent::Status(s) => Some(s.message_external_id),
-                _ => None,
-            })
-            .unwrap();
+        let old_id = status_message_id(&delivered);
         deliver_whatsapp(
             &server,
             delivered.replace(&old_id, "wamid.fake.1").as_bytes(),
@@ -764,14 +769,7 @@ async fn a_status_that_beats_the_send_record_is_kept_and_applied() {
         // recorded that message's id: acknowledged and kept.
         let delivered =
             String::from_utf8(whatsapp_fixture("webhook-status-delivered.json")).unwrap();
-        let old_id = saw_channels::whatsapp::parse(delivered.as_bytes())
-            .unwrap()
-            .into_iter()
-            .find_map(|(_, e)| match e {
-                saw_channels::InboundEvent::Status(s) => Some(s.message_external_id),
-                _ => None,
-            })
-            .unwrap();
+        let old_id = status_message_id(&delivered);
         deliver_whatsapp(
             &server,
             delivered.replace(&old_id, "wamid.fake.1").as_bytes(),

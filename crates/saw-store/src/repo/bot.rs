@@ -92,6 +92,89 @@ pub fn remove_channel_flow(
     Ok(removed > 0)
 }
 
+/// The draft being edited for `channel` (`None`: the account's default), as YAML.
+pub fn draft(
+    c: &mut dyn Conn,
+    account: AccountId,
+    channel: Option<ChannelId>,
+) -> Result<Option<(String, DateTime<Utc>)>, StoreError> {
+    c.query_opt(
+        "SELECT yaml, updated_at FROM flow_drafts WHERE account_id = $1
+           AND ((CAST($2 AS BIGINT) IS NULL AND channel_id IS NULL) OR channel_id = $2)
+         ORDER BY id DESC LIMIT 1",
+        params![account, channel],
+        |r| Ok((r.text(0)?, r.time(1)?)),
+    )
+}
+
+/// The draft to try on `channel`: its own, else the default's.
+pub fn draft_for(
+    c: &mut dyn Conn,
+    account: AccountId,
+    channel: ChannelId,
+) -> Result<Option<String>, StoreError> {
+    c.query_opt(
+        "SELECT yaml FROM flow_drafts WHERE account_id = $1 AND (channel_id = $2 OR channel_id IS NULL)
+         ORDER BY CASE WHEN channel_id IS NULL THEN 1 ELSE 0 END, id DESC LIMIT 1",
+        params![account, channel],
+        |r| r.text(0),
+    )
+}
+
+/// Whether any draft waits to be tried or published.
+pub fn has_draft(c: &mut dyn Conn, account: AccountId) -> Result<bool, StoreError> {
+    Ok(c.scalar_i64(
+        "SELECT COUNT(*) FROM flow_drafts WHERE account_id = $1",
+        params![account],
+    )? > 0)
+}
+
+/// Keeps `yaml` as the draft of `channel` (`None`: the account's default), replacing it.
+pub fn put_draft(
+    c: &mut dyn Conn,
+    account: AccountId,
+    channel: Option<ChannelId>,
+    yaml: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    discard_draft(c, account, channel)?;
+    c.execute(
+        "INSERT INTO flow_drafts (account_id, channel_id, yaml, updated_at) VALUES ($1, $2, $3, $4)",
+        params![account, channel, yaml, now],
+    )
+    .map(drop)
+}
+
+/// Drops the draft of `channel` (`None`: the account's default); `false` when none.
+pub fn discard_draft(
+    c: &mut dyn Conn,
+    account: AccountId,
+    channel: Option<ChannelId>,
+) -> Result<bool, StoreError> {
+    let removed = c.execute(
+        "DELETE FROM flow_drafts WHERE account_id = $1
+           AND ((CAST($2 AS BIGINT) IS NULL AND channel_id IS NULL) OR channel_id = $2)",
+        params![account, channel],
+    )?;
+    Ok(removed > 0)
+}
+
+/// Marks a new sandbox ticket as trying the draft flow.
+pub fn mark_trial(c: &mut dyn Conn, ticket: TicketId) -> Result<(), StoreError> {
+    c.execute_one(
+        "UPDATE tickets SET bot_trial = TRUE WHERE id = $1",
+        params![ticket],
+    )
+}
+
+pub fn is_trial(c: &mut dyn Conn, ticket: TicketId) -> Result<bool, StoreError> {
+    c.query_one(
+        "SELECT bot_trial FROM tickets WHERE id = $1",
+        params![ticket],
+        |r| r.bool(0),
+    )
+}
+
 pub fn state(c: &mut dyn Conn, ticket: TicketId) -> Result<Option<String>, StoreError> {
     c.query_one(
         "SELECT bot_state FROM tickets WHERE id = $1",

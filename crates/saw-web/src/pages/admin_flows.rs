@@ -1,5 +1,6 @@
 //! Admin: the chatbot's flow — the account's default and a channel's own — edited as YAML
-//! (the same format as `saw flow export|import`), checked whole before it is published.
+//! (the same format as `saw flow export|import`), checked whole before it is published,
+//! or kept as a draft to try on the sandbox first.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -25,6 +26,8 @@ struct FlowsPage {
     channels: Vec<(Channel, bool)>,
     /// Whether what is shown is the channel's own flow (not the default it follows).
     own: bool,
+    /// "Rascunho salvo em …" when what is shown is an unpublished draft.
+    draft_notice: Option<String>,
     yaml: String,
 }
 
@@ -49,13 +52,19 @@ async fn page(
     let loaded = async {
         let list = saw_app::channels::list(&state.app, account).await?;
         let own = saw_app::flows::channels_with_own_flow(&state.app, account).await?;
-        let yaml = match typed {
-            Some(yaml) => yaml,
-            None => saw_app::flows::export(&state.app, account, channel).await?,
+        let draft = saw_app::flows::draft(&state.app, account, channel).await?;
+        let zone = viewer.account.time_zone.tz();
+        let draft_saved = draft
+            .as_ref()
+            .map(|(_, at)| at.with_timezone(&zone).format("%d/%m/%Y %H:%M").to_string());
+        let yaml = match (typed, draft) {
+            (Some(yaml), _) => yaml,
+            (None, Some((yaml, _))) => yaml,
+            (None, None) => saw_app::flows::export(&state.app, account, channel).await?,
         };
-        Ok::<_, AppError>((list, own, yaml))
+        Ok::<_, AppError>((list, own, draft_saved, yaml))
     };
-    let (list, own, yaml) = match loaded.await {
+    let (list, own, draft_saved, yaml) = match loaded.await {
         Ok(found) => found,
         Err(e) => return PageError::from_app(viewer.t, e).into_response(),
     };
@@ -79,6 +88,8 @@ async fn page(
         own: channel.is_none_or(|id| own.contains(&id)),
         channel: editing,
         channels,
+        draft_notice: draft_saved
+            .map(|when| viewer.t.fmt("flows.draft_notice", &[("when", &when)])),
         yaml,
     };
     (status, render(&p, viewer.t)).into_response()
@@ -135,8 +146,9 @@ fn channel_field(form: &FormFields) -> Result<Option<ChannelId>, AppError> {
     }
 }
 
-/// `POST /admin/flows`: `channel` (blank for the account's default) and `yaml`; checked
-/// whole, and published only when valid.
+/// `POST /admin/flows`: `channel` (blank for the account's default), `yaml`, and `action`
+/// `draft` to keep it as a draft to try on the sandbox; checked whole either way, and
+/// stored only when valid.
 pub async fn publish(
     State(state): State<AppState>,
     AdminViewer(viewer): AdminViewer,
@@ -147,16 +159,19 @@ pub async fn publish(
         Err(e) => return PageError::from_app(viewer.t, e).into_response(),
     };
     let yaml = form.get("yaml");
-    let saved = saw_app::flows::import(
-        &state.app,
-        &actor(&viewer),
-        viewer.account.id,
-        channel,
-        yaml,
-    )
-    .await;
+    let (app, account, who) = (&state.app, viewer.account.id, actor(&viewer));
+    let as_draft = form.get("action") == "draft";
+    let saved = match as_draft {
+        true => saw_app::flows::save_draft(app, &who, account, channel, yaml).await,
+        false => saw_app::flows::import(app, &who, account, channel, yaml).await,
+    };
+    let flash = if as_draft {
+        "flow_draft_saved"
+    } else {
+        "flow_published"
+    };
     match saved {
-        Ok(_) => Redirect::to(&back(channel, "flow_published")).into_response(),
+        Ok(_) => Redirect::to(&back(channel, flash)).into_response(),
         Err(e) => {
             let chrome = Chrome::new(&viewer, "flows").with_error(error::message(viewer.t, &e));
             let status = error::status_of(&e);
@@ -188,6 +203,23 @@ pub async fn use_default(
     let account = viewer.account.id;
     match saw_app::flows::use_default(&state.app, &actor(&viewer), account, channel).await {
         Ok(()) => Redirect::to(&back(Some(channel), "flow_default")).into_response(),
+        Err(e) => PageError::from_app(viewer.t, e).into_response(),
+    }
+}
+
+/// `POST /admin/flows/discard`: drops the draft, the published flow stays.
+pub async fn discard_draft(
+    State(state): State<AppState>,
+    AdminViewer(viewer): AdminViewer,
+    form: FormFields,
+) -> Response {
+    let channel = match channel_field(&form) {
+        Ok(channel) => channel,
+        Err(e) => return PageError::from_app(viewer.t, e).into_response(),
+    };
+    let account = viewer.account.id;
+    match saw_app::flows::discard_draft(&state.app, &actor(&viewer), account, channel).await {
+        Ok(()) => Redirect::to(&back(channel, "flow_draft_discarded")).into_response(),
         Err(e) => PageError::from_app(viewer.t, e).into_response(),
     }
 }

@@ -49,6 +49,8 @@ struct SandboxPage {
     /// `cliente=…&nome=…`, URL-encoded, to reload this conversation.
     refresh_query: String,
     messages: Vec<Bubble>,
+    /// A flow draft waits: offer to start the conversation with it.
+    draft_available: bool,
 }
 
 /// The phone's bubbles: times in the account's zone, delivery words, menu buttons.
@@ -120,11 +122,12 @@ async fn page(
         } else {
             Vec::new()
         };
-        Ok::<_, saw_app::AppError>((available, messages))
+        let draft = saw_app::flows::has_draft(&state.app, account).await?;
+        Ok::<_, saw_app::AppError>((available, messages, draft))
     };
-    let (available, messages) = match loaded.await {
+    let (available, messages, draft_available) = match loaded.await {
         Ok(v) => v,
-        Err(saw_app::AppError::Invalid(_)) => (true, Vec::new()),
+        Err(saw_app::AppError::Invalid(_)) => (true, Vec::new(), false),
         Err(e) => return PageError::from_app(viewer.t, e).into_response(),
     };
     let zone = viewer.account.time_zone.tz();
@@ -145,6 +148,7 @@ async fn page(
                 customer,
                 name,
                 messages,
+                draft_available,
             },
             viewer.t,
         ),
@@ -204,6 +208,7 @@ pub async fn send(
         name,
         text,
         option,
+        form.get("rascunho") == "on",
     )
     .await
     {

@@ -36,6 +36,8 @@ struct PublicPage {
     refresh_query: String,
     messages: Vec<Bubble>,
     error: Option<String>,
+    /// Visitors never try drafts (the shared chat template asks).
+    draft_available: bool,
 }
 
 /// The visitor's customer id from their cookie, if it is one SAW made.
@@ -88,6 +90,7 @@ async fn page(
         .append_pair("nome", &name)
         .finish();
     let page = PublicPage {
+        draft_available: false,
         t,
         csrf: csrf.clone(),
         refresh_query,
@@ -162,6 +165,7 @@ pub async fn send(
         &name,
         form.get("texto"),
         option,
+        false,
     )
     .await;
     match written {

@@ -9,3 +9,16 @@ ALTER TABLE tickets ADD COLUMN csat_asked_at INTEGER;
 ALTER TABLE tickets ADD COLUMN csat_rating INTEGER CHECK (csat_rating BETWEEN 1 AND 5);
 ALTER TABLE tickets ADD COLUMN csat_answered_at INTEGER;
 CREATE INDEX tickets_bot_idle ON tickets(status, last_message_at) WHERE status = 'bot';
+
+-- Flows being edited: a draft per scope (the account's default, channel_id NULL, or one
+-- channel's), tried on the sandbox before it is published. Sandbox tickets started to try
+-- a draft keep talking with it.
+CREATE TABLE flow_drafts (
+    id          INTEGER PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts(id),
+    channel_id  INTEGER REFERENCES channels(id) ON DELETE CASCADE,
+    yaml        TEXT    NOT NULL,
+    updated_at  INTEGER NOT NULL
+);
+CREATE INDEX flow_drafts_account ON flow_drafts(account_id, channel_id);
+ALTER TABLE tickets ADD COLUMN bot_trial INTEGER NOT NULL DEFAULT 0;
