@@ -3,7 +3,8 @@
 //! the field's path) — and changes nothing when it is refused.
 
 use chrono::{DateTime, Utc};
-use saw_bot::Flow;
+pub use saw_bot::Flow;
+pub use saw_bot::flow::{Action, AutoReply, Edit};
 use saw_core::ids::{AccountId, ChannelId};
 use saw_store::now;
 use saw_store::repo::{accounts, audit, bot};
@@ -167,4 +168,47 @@ pub async fn use_default(
             Ok(())
         })
         .await
+}
+
+/// The flow the editor works on for `channel` (`None`: the account's default): its draft,
+/// else the flow answering there now.
+pub async fn editing(
+    app: &App,
+    account: AccountId,
+    channel: Option<ChannelId>,
+) -> Result<Flow, AppError> {
+    let yaml = match draft(app, account, channel).await? {
+        Some((yaml, _)) => yaml,
+        None => export(app, account, channel).await?,
+    };
+    Flow::from_yaml(&yaml).map_err(|e| AppError::InvalidFlow(e.to_string()))
+}
+
+/// Makes one change of the tree editor on [`editing`]'s flow and keeps the result as the
+/// draft (checked whole; customers keep the published flow until it is published).
+pub async fn edit(
+    app: &App,
+    actor: &Actor,
+    account: AccountId,
+    channel: Option<ChannelId>,
+    change: Edit,
+) -> Result<Flow, AppError> {
+    let flow = editing(app, account, channel)
+        .await?
+        .edited(change)
+        .map_err(|e| AppError::InvalidFlow(e.to_string()))?;
+    save_draft(app, actor, account, channel, &flow.to_yaml()).await
+}
+
+/// Publishes the draft of `channel` (`None`: the account's default).
+pub async fn publish_draft(
+    app: &App,
+    actor: &Actor,
+    account: AccountId,
+    channel: Option<ChannelId>,
+) -> Result<Flow, AppError> {
+    let (yaml, _) = draft(app, account, channel)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    import(app, actor, account, channel, &yaml).await
 }

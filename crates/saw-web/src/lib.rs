@@ -123,6 +123,11 @@ pub fn router(state: AppState) -> Router {
             get(pages::admin_flows::show).post(pages::admin_flows::publish),
         )
         .route("/admin/flows/export", get(pages::admin_flows::export))
+        .route("/admin/flows/tree", post(pages::admin_flows::edit_tree))
+        .route(
+            "/admin/flows/publish-draft",
+            post(pages::admin_flows::publish_draft),
+        )
         .route(
             "/admin/flows/discard",
             post(pages::admin_flows::discard_draft),

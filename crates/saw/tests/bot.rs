@@ -732,3 +732,86 @@ async fn a_draft_is_tried_on_the_sandbox_before_customers_get_it() {
         say_as(&admin, "mais-tarde", "oi", None, "Versão nova do bot!").await;
     }
 }
+
+#[tokio::test]
+async fn the_tree_editor_changes_a_draft_that_is_published_as_a_whole() {
+    for db in saw_testkit::backends() {
+        let server = Server::start(&db);
+        let admin = server.admin_browser().await;
+        let edit = |fields: Vec<(&'static str, &'static str)>| {
+            let admin = &admin;
+            async move {
+                let mut all = vec![("channel", "")];
+                all.extend(fields);
+                let done = admin
+                    .submit("/admin/flows", "/admin/flows/tree", &all)
+                    .await;
+                assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+            }
+        };
+        edit(vec![
+            ("op", "add_option"),
+            ("menu", "inicio"),
+            ("title", "Pix"),
+            ("kind", "answer"),
+            ("answer", "Nossa chave Pix é o CNPJ 12.345.678/0001-90."),
+        ])
+        .await;
+        edit(vec![
+            ("op", "move_option"),
+            ("menu", "inicio"),
+            ("option", "pix"),
+            ("dir", "up"),
+        ])
+        .await;
+        edit(vec![
+            ("op", "add_submenu"),
+            ("menu", "inicio"),
+            ("title", "Financeiro"),
+            ("text", "Certo, financeiro. O que precisa?"),
+            ("human_title", "Falar com um atendente"),
+        ])
+        .await;
+        edit(vec![
+            ("op", "add_auto_reply"),
+            ("keywords", "segunda via, boleto"),
+            ("answer", "A segunda via está no site."),
+        ])
+        .await;
+        let page = admin.get("/admin/flows").await.body;
+        assert!(page.contains("id=\"menu-financeiro\""), "{page}");
+        assert!(page.contains("→ responde: Nossa chave Pix"), "{page}");
+        assert!(page.contains("segunda via, boleto"));
+
+        // A change that would break the flow is refused and the draft stays as it was.
+        let all = [
+            ("channel", ""),
+            ("op", "menu_text"),
+            ("menu", "financeiro"),
+            ("text", "  "),
+        ];
+        let refused = admin
+            .submit("/admin/flows", "/admin/flows/tree", &all)
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.body.contains("Certo, financeiro."), "unchanged");
+
+        // Customers still get the published menu until the draft is published.
+        let menu = say_as(&admin, "antes", "oi", None, "Como podemos ajudar?").await;
+        assert!(!menu.contains("value=\"pix\""), "{}", db.name);
+        let publish = admin
+            .submit(
+                "/admin/flows",
+                "/admin/flows/publish-draft",
+                &[("channel", "")],
+            )
+            .await;
+        assert_eq!(publish.status, StatusCode::SEE_OTHER, "{}", publish.body);
+        assert_eq!(scalar(&db, "SELECT COUNT(*) FROM flow_drafts").await, 0);
+        say_as(&admin, "depois-pix", "oi", None, "Como podemos ajudar?").await;
+        let page = say_as(&admin, "depois-pix", "Pix", None, "Nossa chave Pix").await;
+        assert!(page.contains("CNPJ 12.345.678/0001-90"), "{}", db.name);
+        say_as(&admin, "depois-pix", "sim", None, "Como podemos ajudar?").await;
+        say_as(&admin, "depois-pix", "Financeiro", None, "O que precisa?").await;
+    }
+}

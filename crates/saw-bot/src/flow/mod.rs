@@ -26,6 +26,7 @@
 //! Placeholders follow [`crate::template`].
 
 mod action;
+mod edit;
 mod example;
 mod texts;
 mod validate;
@@ -33,6 +34,7 @@ mod validate;
 use serde::{Deserialize, Serialize};
 
 pub use action::{Action, Ask};
+pub use edit::Edit;
 pub use texts::{InvalidTexts, Texts};
 pub use validate::Problem;
 

@@ -6,6 +6,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use saw_app::flows::{Action, AutoReply, Edit, Flow};
 use saw_app::{Actor, AppError};
 use saw_core::channel::Channel;
 use saw_core::ids::ChannelId;
@@ -14,6 +15,7 @@ use serde::Deserialize;
 use super::{Chrome, FlashQuery};
 use crate::error::{self, PageError, render};
 use crate::extract::{AdminViewer, FormFields, Viewer};
+use crate::i18n::Tr;
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -29,6 +31,61 @@ struct FlowsPage {
     /// "Rascunho salvo em …" when what is shown is an unpublished draft.
     draft_notice: Option<String>,
     yaml: String,
+    /// The flow as a tree of menus and options, edited one change at a time.
+    tree: Option<Tree>,
+    /// Queue names, for options that hand the ticket to a queue.
+    queues: Vec<String>,
+    /// The `channel` form field: the channel's id, or blank for the account's default.
+    channel_value: String,
+}
+
+/// The tree editor's view of a flow.
+pub struct Tree {
+    greeting: String,
+    menus: Vec<MenuView>,
+    /// (index, keywords, answer)
+    auto_replies: Vec<(usize, String, String)>,
+}
+
+pub struct MenuView {
+    id: String,
+    text: String,
+    first: bool,
+    /// (id, title, what choosing it does, in words)
+    options: Vec<(String, String, String)>,
+}
+
+fn tree(flow: &Flow, t: Tr) -> Tree {
+    let action = |a: &Action| match a {
+        Action::Menu(id) => t.fmt("flows.does_menu", &[("menu", id)]),
+        Action::Answer { text, .. } => t.fmt("flows.does_answer", &[("text", text)]),
+        Action::Ask(ask) => t.fmt("flows.does_ask", &[("field", &ask.field)]),
+        Action::Queue(queue) => t.fmt("flows.does_queue", &[("queue", queue)]),
+        Action::Human => t.get("flows.does_human").to_owned(),
+    };
+    Tree {
+        greeting: flow.greeting.clone(),
+        menus: flow
+            .menus
+            .iter()
+            .map(|m| MenuView {
+                id: m.id.clone(),
+                text: m.text.clone(),
+                first: m.id == flow.menu,
+                options: m
+                    .options
+                    .iter()
+                    .map(|o| (o.id.clone(), o.title.clone(), action(&o.action)))
+                    .collect(),
+            })
+            .collect(),
+        auto_replies: flow
+            .auto_replies
+            .iter()
+            .enumerate()
+            .map(|(n, r)| (n, r.keywords.join(", "), r.answer.clone()))
+            .collect(),
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -62,9 +119,15 @@ async fn page(
             (None, Some((yaml, _))) => yaml,
             (None, None) => saw_app::flows::export(&state.app, account, channel).await?,
         };
-        Ok::<_, AppError>((list, own, draft_saved, yaml))
+        let tree = saw_app::flows::editing(&state.app, account, channel)
+            .await
+            .ok()
+            .map(|flow| tree(&flow, viewer.t));
+        let queues = saw_app::queues::list(&state.app, account).await?;
+        let queues = queues.into_iter().map(|q| q.queue.name).collect();
+        Ok::<_, AppError>((list, own, draft_saved, yaml, tree, queues))
     };
-    let (list, own, draft_saved, yaml) = match loaded.await {
+    let (list, own, draft_saved, yaml, tree, queues) = match loaded.await {
         Ok(found) => found,
         Err(e) => return PageError::from_app(viewer.t, e).into_response(),
     };
@@ -91,6 +154,9 @@ async fn page(
         draft_notice: draft_saved
             .map(|when| viewer.t.fmt("flows.draft_notice", &[("when", &when)])),
         yaml,
+        tree,
+        queues,
+        channel_value: channel.map(|c| c.to_string()).unwrap_or_default(),
     };
     (status, render(&p, viewer.t)).into_response()
 }
@@ -221,6 +287,98 @@ pub async fn discard_draft(
     match saw_app::flows::discard_draft(&state.app, &actor(&viewer), account, channel).await {
         Ok(()) => Redirect::to(&back(channel, "flow_draft_discarded")).into_response(),
         Err(e) => PageError::from_app(viewer.t, e).into_response(),
+    }
+}
+
+/// `POST /admin/flows/tree`: one change of the tree editor (`op` and its fields), kept as
+/// the draft.
+pub async fn edit_tree(
+    State(state): State<AppState>,
+    AdminViewer(viewer): AdminViewer,
+    form: FormFields,
+) -> Response {
+    let channel = match channel_field(&form) {
+        Ok(channel) => channel,
+        Err(e) => return PageError::from_app(viewer.t, e).into_response(),
+    };
+    let Some(change) = change_of(&form) else {
+        return PageError::from_app(viewer.t, AppError::NotFound).into_response();
+    };
+    let account = viewer.account.id;
+    match saw_app::flows::edit(&state.app, &actor(&viewer), account, channel, change).await {
+        Ok(_) => Redirect::to(&back(channel, "flow_draft_saved")).into_response(),
+        Err(e) => {
+            let chrome = Chrome::new(&viewer, "flows").with_error(error::message(viewer.t, &e));
+            page(&state, &viewer, chrome, channel, None, error::status_of(&e)).await
+        }
+    }
+}
+
+/// The editor's form as one change; `None` for an unknown `op`.
+fn change_of(form: &FormFields) -> Option<Edit> {
+    let field = |name: &str| form.get(name).to_owned();
+    Some(match form.get("op") {
+        "greeting" => Edit::Greeting(field("text")),
+        "menu_text" => Edit::MenuText {
+            menu: field("menu"),
+            text: field("text"),
+        },
+        "add_option" => Edit::AddOption {
+            menu: field("menu"),
+            title: field("title"),
+            action: match form.get("kind") {
+                "answer" => Action::Answer {
+                    text: field("answer"),
+                    ask_more: true,
+                },
+                "queue" => Action::Queue(field("queue")),
+                _ => Action::Human,
+            },
+        },
+        "add_submenu" => Edit::AddSubmenu {
+            parent: field("menu"),
+            title: field("title"),
+            text: field("text"),
+            human_title: field("human_title"),
+        },
+        "remove_option" => Edit::RemoveOption {
+            menu: field("menu"),
+            option: field("option"),
+        },
+        "move_option" => Edit::MoveOption {
+            menu: field("menu"),
+            option: field("option"),
+            up: form.get("dir") == "up",
+        },
+        "add_auto_reply" => Edit::AddAutoReply(AutoReply {
+            keywords: form.get("keywords").split(',').map(str::to_owned).collect(),
+            answer: field("answer"),
+            ask_more: form.get("ask_more") == "on",
+        }),
+        "remove_auto_reply" => Edit::RemoveAutoReply {
+            index: form.get("index").parse().ok()?,
+        },
+        _ => return None,
+    })
+}
+
+/// `POST /admin/flows/publish-draft`: the draft answers customers from now on.
+pub async fn publish_draft(
+    State(state): State<AppState>,
+    AdminViewer(viewer): AdminViewer,
+    form: FormFields,
+) -> Response {
+    let channel = match channel_field(&form) {
+        Ok(channel) => channel,
+        Err(e) => return PageError::from_app(viewer.t, e).into_response(),
+    };
+    let account = viewer.account.id;
+    match saw_app::flows::publish_draft(&state.app, &actor(&viewer), account, channel).await {
+        Ok(_) => Redirect::to(&back(channel, "flow_published")).into_response(),
+        Err(e) => {
+            let chrome = Chrome::new(&viewer, "flows").with_error(error::message(viewer.t, &e));
+            page(&state, &viewer, chrome, channel, None, error::status_of(&e)).await
+        }
     }
 }
 
