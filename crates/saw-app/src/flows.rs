@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Utc};
 pub use saw_bot::Flow;
-pub use saw_bot::flow::{Action, AutoReply, Edit};
+pub use saw_bot::fields::FieldKind;
+pub use saw_bot::flow::{Action, Ask, AutoReply, Edit};
 use saw_core::ids::{AccountId, ChannelId};
 use saw_store::now;
 use saw_store::repo::{accounts, audit, bot};

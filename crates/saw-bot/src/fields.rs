@@ -37,6 +37,23 @@ impl FieldKind {
         FieldKind::Text,
     ];
 
+    /// The kind by its YAML name (`cpf_cnpj`, `email`, …).
+    pub fn from_name(name: &str) -> Option<FieldKind> {
+        FieldKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// Its YAML name.
+    pub fn name(self) -> &'static str {
+        match self {
+            FieldKind::Name => "name",
+            FieldKind::Email => "email",
+            FieldKind::CpfCnpj => "cpf_cnpj",
+            FieldKind::Phone => "phone",
+            FieldKind::Date => "date",
+            FieldKind::Text => "text",
+        }
+    }
+
     /// The value to store, or `None` when the answer is not one.
     pub fn parse(self, raw: &str) -> Option<String> {
         let raw = raw.trim();
@@ -189,6 +206,16 @@ fn valid_cnpj(chars: &[char]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kinds_are_named_as_in_yaml() {
+        for kind in FieldKind::ALL {
+            let yaml = serde_json::to_string(&kind).unwrap();
+            assert_eq!(yaml, format!("\"{}\"", kind.name()));
+            assert_eq!(FieldKind::from_name(kind.name()), Some(kind));
+        }
+        assert_eq!(FieldKind::from_name("cpf"), None);
+    }
 
     #[test]
     fn cpf_and_cnpj_check_digits() {

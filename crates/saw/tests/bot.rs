@@ -773,6 +773,17 @@ async fn the_tree_editor_changes_a_draft_that_is_published_as_a_whole() {
         ])
         .await;
         edit(vec![
+            ("op", "add_option"),
+            ("menu", "financeiro"),
+            ("title", "Segunda via"),
+            ("kind", "ask"),
+            ("prompt", "Qual o CPF do titular?"),
+            ("field", "cpf"),
+            ("field_kind", "cpf_cnpj"),
+            ("queue", "Comercial"),
+        ])
+        .await;
+        edit(vec![
             ("op", "add_auto_reply"),
             ("keywords", "segunda via, boleto"),
             ("answer", "A segunda via está no site."),
@@ -813,5 +824,20 @@ async fn the_tree_editor_changes_a_draft_that_is_published_as_a_whole() {
         assert!(page.contains("CNPJ 12.345.678/0001-90"), "{}", db.name);
         say_as(&admin, "depois-pix", "sim", None, "Como podemos ajudar?").await;
         say_as(&admin, "depois-pix", "Financeiro", None, "O que precisa?").await;
+        say_as(
+            &admin,
+            "depois-pix",
+            "Segunda via",
+            None,
+            "Qual o CPF do titular?",
+        )
+        .await;
+        say_as(&admin, "depois-pix", "12345678909", None, "Comercial").await;
+        let fields = scalar_text(
+            &db,
+            "SELECT fields FROM contacts WHERE external_id = 'depois-pix'",
+        )
+        .await;
+        assert!(fields.contains("123.456.789-09"), "{}: {fields}", db.name);
     }
 }

@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use saw_app::flows::{Action, AutoReply, Edit, Flow};
+use saw_app::flows::{Action, Ask, AutoReply, Edit, FieldKind, Flow};
 use saw_app::{Actor, AppError};
 use saw_core::channel::Channel;
 use saw_core::ids::ChannelId;
@@ -35,6 +35,8 @@ struct FlowsPage {
     tree: Option<Tree>,
     /// Queue names, for options that hand the ticket to a queue.
     queues: Vec<String>,
+    /// Kinds of answers a question may expect, by YAML name.
+    field_kinds: Vec<&'static str>,
     /// The `channel` form field: the channel's id, or blank for the account's default.
     channel_value: String,
 }
@@ -156,6 +158,7 @@ async fn page(
         yaml,
         tree,
         queues,
+        field_kinds: FieldKind::ALL.iter().map(|k| k.name()).collect(),
         channel_value: channel.map(|c| c.to_string()).unwrap_or_default(),
     };
     (status, render(&p, viewer.t)).into_response()
@@ -332,6 +335,12 @@ fn change_of(form: &FormFields) -> Option<Edit> {
                     ask_more: true,
                 },
                 "queue" => Action::Queue(field("queue")),
+                "ask" => Action::Ask(Box::new(Ask {
+                    field: field("field"),
+                    prompt: field("prompt"),
+                    kind: FieldKind::from_name(form.get("field_kind")).unwrap_or_default(),
+                    then: Action::Queue(field("queue")),
+                })),
                 _ => Action::Human,
             },
         },
