@@ -841,3 +841,36 @@ async fn the_tree_editor_changes_a_draft_that_is_published_as_a_whole() {
         assert!(fields.contains("123.456.789-09"), "{}: {fields}", db.name);
     }
 }
+
+#[tokio::test]
+async fn sair_stops_proactive_messages_and_agents_see_the_flag() {
+    for db in saw_testkit::backends() {
+        let server = Server::start(&db);
+        let admin = server.admin_browser().await;
+        let token = api_token(&db);
+        set_endings(&admin, "30", true).await;
+        say_as(&admin, "chega", "oi", None, "Como podemos ajudar?").await;
+        say_as(
+            &admin,
+            "chega",
+            "SAIR",
+            None,
+            "não vai mais receber mensagens",
+        )
+        .await;
+        let ticket = ticket_of(&server, &token, "all").await;
+        assert_eq!(
+            ticket["contact"]["opted_out"], true,
+            "{}: {ticket}",
+            db.name
+        );
+        assert_eq!(ticket["status"], "resolved");
+        assert_eq!(ticket["csat_rating"], Value::Null);
+        let asked = scalar(
+            &db,
+            "SELECT COUNT(*) FROM tickets WHERE csat_asked_at IS NOT NULL",
+        )
+        .await;
+        assert_eq!(asked, 0, "{}: no survey after an opt-out", db.name);
+    }
+}

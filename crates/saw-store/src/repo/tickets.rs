@@ -484,8 +484,12 @@ pub struct TicketRow {
     pub contact_name: Option<String>,
     pub contact_phone: Option<String>,
     pub contact_external_id: String,
+    /// The contact asked for no proactive messages ("SAIR").
+    pub contact_opted_out: bool,
     pub created_at: DateTime<Utc>,
     pub last_message_at: Option<DateTime<Utc>>,
+    /// The customer's answer to the satisfaction question, 1 to 5.
+    pub csat_rating: Option<i64>,
 }
 
 /// Who may see which tickets: supervisors and admins all of their account, agents those of
@@ -507,7 +511,8 @@ impl Visibility {
 
 const ROW_SELECT: &str =
     "SELECT t.id, t.status, t.protocol, q.id, q.name, u.id, u.name, ch.id, ch.kind, ch.name,
-        k.id, k.name, k.phone, k.external_id, t.created_at, t.last_message_at
+        k.id, k.name, k.phone, k.external_id, t.created_at, t.last_message_at, k.opted_out,
+        t.csat_rating
     FROM tickets t
     JOIN contacts k ON k.id = t.contact_id
     JOIN channels ch ON ch.id = t.channel_id
@@ -537,6 +542,8 @@ fn row(r: &dyn Row) -> Result<TicketRow, StoreError> {
         contact_external_id: r.text(13)?,
         created_at: r.time(14)?,
         last_message_at: r.opt_time(15)?,
+        contact_opted_out: r.bool(16)?,
+        csat_rating: r.opt_i64(17)?,
     })
 }
 

@@ -126,9 +126,11 @@ fn ticket_json(t: &TicketRow) -> Value {
             "name": t.contact_name,
             "phone": t.contact_phone,
             "external_id": t.contact_external_id,
+            "opted_out": t.contact_opted_out,
         },
         "created_at": t.created_at,
         "last_message_at": t.last_message_at,
+        "csat_rating": t.csat_rating,
     })
 }
 
