@@ -239,20 +239,25 @@ pub async fn publish(
     } else {
         "flow_published"
     };
-    match saved {
+    let typed = Some(yaml.to_owned());
+    settle(&state, &viewer, channel, saved, flash, typed).await
+}
+
+/// After a change: back to the page with its notice, or the page again with the error
+/// (and, for the YAML editor, the text as typed).
+async fn settle<T>(
+    state: &AppState,
+    viewer: &Viewer,
+    channel: Option<ChannelId>,
+    done: Result<T, AppError>,
+    flash: &str,
+    typed: Option<String>,
+) -> Response {
+    match done {
         Ok(_) => Redirect::to(&back(channel, flash)).into_response(),
         Err(e) => {
-            let chrome = Chrome::new(&viewer, "flows").with_error(error::message(viewer.t, &e));
-            let status = error::status_of(&e);
-            page(
-                &state,
-                &viewer,
-                chrome,
-                channel,
-                Some(yaml.to_owned()),
-                status,
-            )
-            .await
+            let chrome = Chrome::new(viewer, "flows").with_error(error::message(viewer.t, &e));
+            page(state, viewer, chrome, channel, typed, error::status_of(&e)).await
         }
     }
 }
@@ -270,10 +275,8 @@ pub async fn use_default(
         }
     };
     let account = viewer.account.id;
-    match saw_app::flows::use_default(&state.app, &actor(&viewer), account, channel).await {
-        Ok(()) => Redirect::to(&back(Some(channel), "flow_default")).into_response(),
-        Err(e) => PageError::from_app(viewer.t, e).into_response(),
-    }
+    let done = saw_app::flows::use_default(&state.app, &actor(&viewer), account, channel).await;
+    settle(&state, &viewer, Some(channel), done, "flow_default", None).await
 }
 
 /// `POST /admin/flows/discard`: drops the draft, the published flow stays.
@@ -287,10 +290,8 @@ pub async fn discard_draft(
         Err(e) => return PageError::from_app(viewer.t, e).into_response(),
     };
     let account = viewer.account.id;
-    match saw_app::flows::discard_draft(&state.app, &actor(&viewer), account, channel).await {
-        Ok(()) => Redirect::to(&back(channel, "flow_draft_discarded")).into_response(),
-        Err(e) => PageError::from_app(viewer.t, e).into_response(),
-    }
+    let done = saw_app::flows::discard_draft(&state.app, &actor(&viewer), account, channel).await;
+    settle(&state, &viewer, channel, done, "flow_draft_discarded", None).await
 }
 
 /// `POST /admin/flows/tree`: one change of the tree editor (`op` and its fields), kept as
@@ -308,13 +309,8 @@ pub async fn edit_tree(
         return PageError::from_app(viewer.t, AppError::NotFound).into_response();
     };
     let account = viewer.account.id;
-    match saw_app::flows::edit(&state.app, &actor(&viewer), account, channel, change).await {
-        Ok(_) => Redirect::to(&back(channel, "flow_draft_saved")).into_response(),
-        Err(e) => {
-            let chrome = Chrome::new(&viewer, "flows").with_error(error::message(viewer.t, &e));
-            page(&state, &viewer, chrome, channel, None, error::status_of(&e)).await
-        }
-    }
+    let done = saw_app::flows::edit(&state.app, &actor(&viewer), account, channel, change).await;
+    settle(&state, &viewer, channel, done, "flow_draft_saved", None).await
 }
 
 /// The editor's form as one change; `None` for an unknown `op`.
@@ -382,13 +378,8 @@ pub async fn publish_draft(
         Err(e) => return PageError::from_app(viewer.t, e).into_response(),
     };
     let account = viewer.account.id;
-    match saw_app::flows::publish_draft(&state.app, &actor(&viewer), account, channel).await {
-        Ok(_) => Redirect::to(&back(channel, "flow_published")).into_response(),
-        Err(e) => {
-            let chrome = Chrome::new(&viewer, "flows").with_error(error::message(viewer.t, &e));
-            page(&state, &viewer, chrome, channel, None, error::status_of(&e)).await
-        }
-    }
+    let done = saw_app::flows::publish_draft(&state.app, &actor(&viewer), account, channel).await;
+    settle(&state, &viewer, channel, done, "flow_published", None).await
 }
 
 fn back(channel: Option<ChannelId>, flash: &str) -> String {
