@@ -791,3 +791,45 @@ async fn a_status_that_beats_the_send_record_is_kept_and_applied() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_blocked_or_locked_number_holds_its_messages_and_tells_admins() {
+    let blocked = json!({"error": {
+        "message": "(#368) Temporarily blocked for policies violations",
+        "type": "OAuthException", "code": 368, "fbtrace_id": "AbC12dEf34GhI"}});
+    let locked = json!({"error": {
+        "message": "(#131031) Business Account locked",
+        "type": "OAuthException", "code": 131031,
+        "error_data": {"messaging_product": "whatsapp", "details": "The business account is locked."},
+        "fbtrace_id": "JkL56mNo78PqR"}});
+    for (status, answer, code) in [(403, blocked, "368"), (400, locked, "131031")] {
+        let db = saw_testkit::sqlite();
+        let fake = Fake::default();
+        fake.script.lock().unwrap().push_back((status, answer));
+        let server = setup(&db, &fake).await;
+        deliver_whatsapp(&server, &whatsapp_fixture("webhook-text-wire.json")).await;
+        for _ in 0..200 {
+            if !fake.calls.lock().unwrap().is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(
+            fake.calls.lock().unwrap().len(),
+            1,
+            "{code}: nothing more is tried"
+        );
+        let rows = outbound(&db).await;
+        assert!(
+            rows.iter().all(|r| r.0 == "queued" && r.3 == 0),
+            "{code}: {rows:?}"
+        );
+        let page = server.admin_browser().await.get("/admin/channels").await;
+        assert!(
+            page.body.contains(code),
+            "{code}: the reason is shown: {}",
+            page.body
+        );
+    }
+}
