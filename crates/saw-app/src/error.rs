@@ -41,6 +41,10 @@ pub enum AppError {
     WindowClosed,
     #[error("the ticket is resolved already")]
     AlreadyResolved,
+    #[error(
+        "the ticket is not waiting any more: someone else accepted it, or it is with the bot or resolved"
+    )]
+    NotPending,
     #[error("only a ticket waiting in a queue or with an agent can go back to the bot")]
     NotWithPeople,
     #[error("only a failed message can be sent again; this one is {0}")]
@@ -117,6 +121,7 @@ impl AppError {
             AppError::IdempotencyKeyReused => "idempotency_key_reused",
             AppError::NotFailed(_) => "not_failed",
             AppError::AlreadyResolved => "already_resolved",
+            AppError::NotPending => "not_pending",
             AppError::NotWithPeople => "not_with_people",
             AppError::OtherBot => "other_bot",
             AppError::InvalidFlow(_) => "invalid_flow",

@@ -388,6 +388,23 @@ async fn transition(
     Ok(row)
 }
 
+/// `user` accepts a pending ticket they may see: it becomes open and theirs. When two
+/// accept at once exactly one wins; the other gets [`AppError::NotPending`].
+pub async fn accept(
+    app: &App,
+    actor: &crate::Actor,
+    user: &User,
+    id: TicketId,
+) -> Result<TicketRow, AppError> {
+    let t = Transition {
+        action: "ticket.accepted",
+        refusal: || AppError::NotPending,
+        change: tickets::accept,
+        then: |_, _, _| Ok(()),
+    };
+    transition(app, actor, user, id, t).await
+}
+
 /// `user` resolves a ticket they may see: it leaves every inbox, its history records who
 /// resolved it, and the customer gets the satisfaction question when the account asks it.
 /// [`AppError::AlreadyResolved`] when it was resolved already (by someone else meanwhile).

@@ -30,6 +30,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
         | AppError::TicketResolved
         | AppError::NotFailed(_)
         | AppError::AlreadyResolved
+        | AppError::NotPending
         | AppError::NotWithPeople
         | AppError::WindowClosed => StatusCode::CONFLICT,
         AppError::IdempotencyKeyReused

@@ -874,3 +874,79 @@ async fn sair_stops_proactive_messages_and_agents_see_the_flag() {
         assert_eq!(asked, 0, "{}: no survey after an opt-out", db.name);
     }
 }
+
+#[tokio::test]
+async fn two_accepts_at_once_give_the_ticket_to_exactly_one() {
+    for db in saw_testkit::backends() {
+        let server = Server::start(&db);
+        let admin = server.admin_browser().await;
+        let token = api_token(&db);
+        let add = |email: &str, name: &str, queue: &str| {
+            let out = cli(
+                &db,
+                &[
+                    "user",
+                    "add",
+                    "--email",
+                    email,
+                    "--name",
+                    name,
+                    "--role",
+                    "agent",
+                    "--queue",
+                    queue,
+                    "--password",
+                    "senha-forte-123",
+                ],
+            );
+            assert!(out.status.success(), "{}", stderr(&out));
+            stdout(&cli(
+                &db,
+                &["token", "create", "--name", name, "--user", email],
+            ))
+            .trim()
+            .to_owned()
+        };
+        let ana = add("ana@loja.com.br", "Ana", "Comercial");
+        let bia = add("bia@loja.com.br", "Bia", "Comercial");
+        let caio = add("caio@loja.com.br", "Caio", "Suporte");
+        say_as(&admin, "disputado", "oi", None, "Como podemos ajudar?").await;
+        say_as(&admin, "disputado", "Comercial", None, "protocolo").await;
+        let ticket = ticket_of(&server, &token, "pending").await["id"]
+            .as_i64()
+            .unwrap();
+        let path = format!("/api/v1/tickets/{ticket}/accept");
+
+        // An agent of another queue does not even see it.
+        let (status, _) = post_api(&server, &caio, &path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{}", db.name);
+
+        let (first, second) = tokio::join!(
+            post_api(&server, &ana, &path),
+            post_api(&server, &bia, &path)
+        );
+        let mut statuses = [first.0, second.0];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::OK, StatusCode::CONFLICT],
+            "{}",
+            db.name
+        );
+        let (won, lost) = if first.0 == StatusCode::OK {
+            (first, second)
+        } else {
+            (second, first)
+        };
+        assert_eq!(won.1["status"], "open");
+        assert_eq!(lost.1["error"]["code"], "not_pending");
+        let winner = won.1["assignee"]["name"].as_str().unwrap().to_owned();
+        assert!(winner == "Ana" || winner == "Bia", "{winner}");
+        let accepted = scalar(
+            &db,
+            "SELECT COUNT(*) FROM ticket_events WHERE kind = 'accepted'",
+        )
+        .await;
+        assert_eq!(accepted, 1, "{}: one history entry", db.name);
+    }
+}

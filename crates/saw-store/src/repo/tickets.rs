@@ -120,6 +120,37 @@ pub fn take_on_reply(
     Ok(true)
 }
 
+/// A person accepts a pending ticket: open and theirs; `false` when it was not pending any
+/// more (someone else was quicker).
+pub fn accept(
+    c: &mut dyn Conn,
+    account: AccountId,
+    ticket: TicketId,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = c.execute(
+        "UPDATE tickets SET status = 'open', assignee_id = $3, accepted_at = COALESCE(accepted_at, $4),
+                bot_state = NULL, updated_at = $4
+         WHERE id = $1 AND account_id = $2 AND status = 'pending'",
+        params![ticket, account, user, now],
+    )?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    record_event(
+        c,
+        account,
+        ticket,
+        TicketEventKind::Accepted,
+        now,
+        Some(user),
+        None,
+        None,
+    )?;
+    Ok(true)
+}
+
 /// A person resolves a ticket that is not resolved yet; `false` when it already was.
 pub fn resolve_by_user(
     c: &mut dyn Conn,

@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/users", get(list_users).post(create_user))
         .route("/queues", get(list_queues))
         .route("/tickets", get(tickets::list))
+        .route("/tickets/{id}/accept", axum::routing::post(tickets::accept))
         .route(
             "/tickets/{id}/resolve",
             axum::routing::post(tickets::resolve),

@@ -89,6 +89,18 @@ pub async fn messages(
     })))
 }
 
+/// `POST /api/v1/tickets/{id}/accept` (409 when it is not pending: a second accept).
+pub async fn accept(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
+    let actor = saw_app::Actor::api(&user);
+    let row = saw_app::tickets::accept(&state.app, &actor, &user, TicketId::new(id)).await?;
+    Ok(Json(ticket_json(&row)))
+}
+
 /// `POST /api/v1/tickets/{id}/resolve` (409 when it was resolved already).
 pub async fn resolve(
     State(state): State<AppState>,
