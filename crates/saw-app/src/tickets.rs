@@ -388,79 +388,78 @@ async fn transition(
     Ok(row)
 }
 
-/// `user` accepts a pending ticket they may see: it becomes open and theirs. When two
-/// accept at once exactly one wins; the other gets [`AppError::NotPending`].
-pub async fn accept(
-    app: &App,
-    actor: &crate::Actor,
-    user: &User,
-    id: TicketId,
-) -> Result<TicketRow, AppError> {
-    let t = Transition {
-        action: "ticket.accepted",
-        refusal: || AppError::NotPending,
-        change: tickets::accept,
-        then: |_, _, _| Ok(()),
-    };
-    transition(app, actor, user, id, t).await
+/// What a person does to a ticket as a whole (the API's `accept`, `resolve`,
+/// `return-to-bot`), each a race-safe [`Transition`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketAction {
+    /// A pending ticket becomes open and theirs. When two accept at once exactly one wins;
+    /// the other gets [`AppError::NotPending`].
+    Accept,
+    /// The ticket leaves every inbox, its history records who resolved it, and the customer
+    /// gets the satisfaction question when the account asks it; [`AppError::AlreadyResolved`]
+    /// when it was resolved already (by someone else meanwhile).
+    Resolve,
+    /// A pending or open ticket goes back to the bot, which greets the customer and shows
+    /// its first menu again; [`AppError::NotWithPeople`] when it is with the bot or resolved.
+    ReturnToBot,
 }
 
-/// `user` resolves a ticket they may see: it leaves every inbox, its history records who
-/// resolved it, and the customer gets the satisfaction question when the account asks it.
-/// [`AppError::AlreadyResolved`] when it was resolved already (by someone else meanwhile).
-pub async fn resolve(
-    app: &App,
-    actor: &crate::Actor,
-    user: &User,
-    id: TicketId,
-) -> Result<TicketRow, AppError> {
-    let t = Transition {
-        action: "ticket.resolved",
-        refusal: || AppError::AlreadyResolved,
-        change: tickets::resolve_by_user,
-        then: |c, done, changes| match done.channel.active {
-            true => crate::csat::ask(
-                c,
-                done.account,
-                done.channel,
-                done.ticket.id,
-                done.ticket.contact_id,
-                done.at,
-                changes,
-            ),
-            false => Ok(()),
-        },
-    };
-    transition(app, actor, user, id, t).await
+impl TicketAction {
+    fn transition(self) -> Transition {
+        match self {
+            TicketAction::Accept => Transition {
+                action: "ticket.accepted",
+                refusal: || AppError::NotPending,
+                change: tickets::accept,
+                then: |_, _, _| Ok(()),
+            },
+            TicketAction::Resolve => Transition {
+                action: "ticket.resolved",
+                refusal: || AppError::AlreadyResolved,
+                change: tickets::resolve_by_user,
+                then: |c, done, changes| match done.channel.active {
+                    true => crate::csat::ask(
+                        c,
+                        done.account,
+                        done.channel,
+                        done.ticket.id,
+                        done.ticket.contact_id,
+                        done.at,
+                        changes,
+                    ),
+                    false => Ok(()),
+                },
+            },
+            TicketAction::ReturnToBot => Transition {
+                action: "ticket.returned_to_bot",
+                refusal: || AppError::NotWithPeople,
+                change: tickets::return_to_bot,
+                then: |c, done, changes| {
+                    crate::bot::converse(
+                        c,
+                        done.account,
+                        done.channel,
+                        done.ticket.id,
+                        done.ticket.contact_id,
+                        crate::bot::Turn::Restart,
+                        done.at,
+                        changes,
+                    )
+                },
+            },
+        }
+    }
 }
 
-/// `user` hands a pending or open ticket back to the bot, which greets the customer and
-/// shows its first menu again. [`AppError::NotWithPeople`] when the ticket is with the bot
-/// or resolved.
-pub async fn return_to_bot(
+/// `user` does `action` to a ticket they may see; answers the ticket as it is now.
+pub async fn act(
     app: &App,
     actor: &crate::Actor,
     user: &User,
     id: TicketId,
+    action: TicketAction,
 ) -> Result<TicketRow, AppError> {
-    let t = Transition {
-        action: "ticket.returned_to_bot",
-        refusal: || AppError::NotWithPeople,
-        change: tickets::return_to_bot,
-        then: |c, done, changes| {
-            crate::bot::converse(
-                c,
-                done.account,
-                done.channel,
-                done.ticket.id,
-                done.ticket.contact_id,
-                crate::bot::Turn::Restart,
-                done.at,
-                changes,
-            )
-        },
-    };
-    transition(app, actor, user, id, t).await
+    transition(app, actor, user, id, action.transition()).await
 }
 
 /// [`AppError::WindowClosed`] once the customer's 24-hour window is over at `at`.

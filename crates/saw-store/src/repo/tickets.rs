@@ -104,20 +104,16 @@ pub fn take_on_reply(
                 bot_state = NULL, updated_at = $3 WHERE id = $1 AND status IN ('bot', 'pending')",
         params![ticket, user, now],
     )?;
-    if changed == 0 {
-        return Ok(false);
-    }
-    record_event(
+    record_if(
         c,
+        changed,
         account,
         ticket,
-        TicketEventKind::Accepted,
         now,
+        TicketEventKind::Accepted,
         Some(user),
         None,
-        None,
-    )?;
-    Ok(true)
+    )
 }
 
 /// A person accepts a pending ticket: open and theirs; `false` when it was not pending any
@@ -135,20 +131,16 @@ pub fn accept(
          WHERE id = $1 AND account_id = $2 AND status = 'pending'",
         params![ticket, account, user, now],
     )?;
-    if changed == 0 {
-        return Ok(false);
-    }
-    record_event(
+    record_if(
         c,
+        changed,
         account,
         ticket,
-        TicketEventKind::Accepted,
         now,
+        TicketEventKind::Accepted,
         Some(user),
         None,
-        None,
-    )?;
-    Ok(true)
+    )
 }
 
 /// A person resolves a ticket that is not resolved yet; `false` when it already was.
@@ -164,20 +156,16 @@ pub fn resolve_by_user(
          WHERE id = $1 AND account_id = $2 AND status <> 'resolved'",
         params![ticket, account, now],
     )?;
-    if changed == 0 {
-        return Ok(false);
-    }
-    record_event(
+    record_if(
         c,
+        changed,
         account,
         ticket,
-        TicketEventKind::Resolved,
         now,
+        TicketEventKind::Resolved,
         Some(user),
         None,
-        None,
-    )?;
-    Ok(true)
+    )
 }
 
 /// A person hands a pending or open ticket back to the bot: no agent, no queue, the bot's
@@ -195,20 +183,16 @@ pub fn return_to_bot(
          WHERE id = $1 AND account_id = $2 AND status IN ('pending', 'open')",
         params![ticket, account, now],
     )?;
-    if changed == 0 {
-        return Ok(false);
-    }
-    record_event(
+    record_if(
         c,
+        changed,
         account,
         ticket,
-        TicketEventKind::ReturnedToBot,
         now,
+        TicketEventKind::ReturnedToBot,
         Some(user),
         from_queue,
-        None,
-    )?;
-    Ok(true)
+    )
 }
 
 /// Where a ticket stands, for the events that announce a change.
@@ -328,20 +312,16 @@ pub fn resolve_idle(
          WHERE id = $1 AND status = 'bot' AND COALESCE(last_message_at, created_at) < $2",
         params![ticket, cutoff, now],
     )?;
-    if changed == 0 {
-        return Ok(false);
-    }
-    record_event(
+    record_if(
         c,
+        changed,
         account,
         ticket,
-        TicketEventKind::Resolved,
         now,
+        TicketEventKind::Resolved,
         None,
         None,
-        None,
-    )?;
-    Ok(true)
+    )
 }
 
 /// The channel and contact of a ticket.
@@ -441,6 +421,26 @@ pub fn record_event(
         params![account, ticket, kind.as_str(), at, actor, from_queue, to_queue],
     )
     .map(drop)
+}
+
+/// After a conditional update: records the change in the ticket's history when it
+/// happened (`changed` rows), and answers whether it did.
+#[allow(clippy::too_many_arguments)]
+fn record_if(
+    c: &mut dyn Conn,
+    changed: u64,
+    account: AccountId,
+    ticket: TicketId,
+    at: DateTime<Utc>,
+    kind: TicketEventKind,
+    actor: Option<UserId>,
+    from_queue: Option<QueueId>,
+) -> Result<bool, StoreError> {
+    if changed == 0 {
+        return Ok(false);
+    }
+    record_event(c, account, ticket, kind, at, actor, from_queue, None)?;
+    Ok(true)
 }
 
 pub fn touch_last_message(

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use saw_app::Actor;
+use saw_app::tickets::TicketAction;
 use saw_app::users::NewUserInput;
 use saw_core::queue::Queue;
 use saw_core::user::{Role, User};
@@ -27,14 +28,14 @@ pub fn router() -> Router<AppState> {
         .route("/users", get(list_users).post(create_user))
         .route("/queues", get(list_queues))
         .route("/tickets", get(tickets::list))
-        .route("/tickets/{id}/accept", axum::routing::post(tickets::accept))
+        .route("/tickets/{id}/accept", ticket_action(TicketAction::Accept))
         .route(
             "/tickets/{id}/resolve",
-            axum::routing::post(tickets::resolve),
+            ticket_action(TicketAction::Resolve),
         )
         .route(
             "/tickets/{id}/return-to-bot",
-            axum::routing::post(tickets::return_to_bot),
+            ticket_action(TicketAction::ReturnToBot),
         )
         .route(
             "/tickets/{id}/messages",
@@ -55,6 +56,17 @@ pub fn router() -> Router<AppState> {
         .route("/events", get(events::stream))
         .route("/openapi.json", get(openapi))
         .fallback(|| async { ApiError::not_found() })
+}
+
+/// `POST` of one [`TicketAction`] on `/tickets/{id}/…`.
+fn ticket_action(action: TicketAction) -> axum::routing::MethodRouter<AppState> {
+    axum::routing::post(
+        move |State(state): State<AppState>,
+              ApiUser(user): ApiUser,
+              axum::extract::Path(id): axum::extract::Path<String>| {
+            tickets::act(state, user, id, action)
+        },
+    )
 }
 
 const OPENAPI: &str = include_str!("openapi.json");

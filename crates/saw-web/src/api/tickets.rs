@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{FromRequest, Multipart, Path, Query, State};
 use axum::http::StatusCode;
-use saw_app::tickets::Compose;
+use saw_app::tickets::{Compose, TicketAction};
 use saw_core::conversation::{MessageKind, TicketStatus};
 use saw_core::ids::{MessageId, TicketId};
 use saw_store::repo::messages::MessageRow;
@@ -89,39 +89,17 @@ pub async fn messages(
     })))
 }
 
-/// `POST /api/v1/tickets/{id}/accept` (409 when it is not pending: a second accept).
-pub async fn accept(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+/// `POST /api/v1/tickets/{id}/accept|resolve|return-to-bot`: 409 when the ticket is not in
+/// a state the action applies to (a second accept, a second resolve…).
+pub async fn act(
+    state: AppState,
+    user: saw_app::User,
+    id: String,
+    action: TicketAction,
 ) -> Result<Json<Value>, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
     let actor = saw_app::Actor::api(&user);
-    let row = saw_app::tickets::accept(&state.app, &actor, &user, TicketId::new(id)).await?;
-    Ok(Json(ticket_json(&row)))
-}
-
-/// `POST /api/v1/tickets/{id}/resolve` (409 when it was resolved already).
-pub async fn resolve(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
-    let actor = saw_app::Actor::api(&user);
-    let row = saw_app::tickets::resolve(&state.app, &actor, &user, TicketId::new(id)).await?;
-    Ok(Json(ticket_json(&row)))
-}
-
-/// `POST /api/v1/tickets/{id}/return-to-bot` (409 unless pending or open).
-pub async fn return_to_bot(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
-    let actor = saw_app::Actor::api(&user);
-    let row = saw_app::tickets::return_to_bot(&state.app, &actor, &user, TicketId::new(id)).await?;
+    let row = saw_app::tickets::act(&state.app, &actor, &user, TicketId::new(id), action).await?;
     Ok(Json(ticket_json(&row)))
 }
 
