@@ -59,9 +59,10 @@ pub async fn update_conversations(
             },
             settings.reopen_grace_minutes
         ) + &format!(
-            ", bot closes after {} idle minutes, satisfaction survey {}",
+            ", bot closes after {} idle minutes, satisfaction survey {}, signature {}",
             settings.bot_idle_minutes,
-            if settings.csat { "on" } else { "off" }
+            if settings.csat { "on" } else { "off" },
+            if settings.signature { "on" } else { "off" }
         ),
     );
     app.store

@@ -467,6 +467,17 @@ fn open(secrets: &SecretBox, stored: &StoredChannel) -> Result<ChannelConfig, Ap
     }
 }
 
+/// The account's channels, without their settings or credentials (for filters and lists).
+pub async fn names(app: &App, account: AccountId) -> Result<Vec<Channel>, AppError> {
+    Ok(app
+        .store
+        .read(move |c| channels::list(c, account))
+        .await?
+        .into_iter()
+        .map(|s| s.channel)
+        .collect())
+}
+
 /// The account's active channels that stopped sending (expired token, blocked number, a
 /// flood of failures): their outboxes are held until fixed.
 pub async fn unhealthy(app: &App, account: AccountId) -> Result<Vec<Channel>, AppError> {

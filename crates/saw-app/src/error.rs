@@ -47,6 +47,26 @@ pub enum AppError {
     NotPending,
     #[error("only a ticket waiting in a queue or with an agent can go back to the bot")]
     NotWithPeople,
+    #[error("only a resolved ticket can be reopened")]
+    NotResolved,
+    #[error("the customer has another ticket under way on this channel (#{0}); continue there")]
+    OtherTicketOpen(saw_core::ids::TicketId),
+    #[error("a resolved ticket cannot be transferred; reopen it first")]
+    TransferResolved,
+    #[error("choose where the ticket goes: a queue, a person, or both")]
+    NoTransferTarget,
+    #[error("unknown or deactivated user '{0}'")]
+    UnknownUser(String),
+    #[error("unknown tag '{0}': an admin creates tags first")]
+    UnknownTag(String),
+    #[error("a tag with this name already exists")]
+    TagNameTaken,
+    #[error("a shortcut is one word of letters, digits, - or _ (at most 30 characters)")]
+    InvalidShortcut,
+    #[error("this shortcut is in use already")]
+    ShortcutTaken,
+    #[error("only admins and supervisors may do this")]
+    Forbidden,
     #[error("only a failed message can be sent again; this one is {0}")]
     NotFailed(String),
     #[error(
@@ -93,6 +113,7 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound,
             e if e.is_conflict_on("users", "email") => AppError::EmailTaken,
             e if e.is_conflict_on("queues", "name_key") => AppError::QueueNameTaken,
+            e if e.is_conflict_on("tags", "name_key") => AppError::TagNameTaken,
             e if e.is_conflict_on("channels", "provider_key") => AppError::ChannelTaken,
             e => AppError::Store(e),
         }
@@ -123,6 +144,16 @@ impl AppError {
             AppError::AlreadyResolved => "already_resolved",
             AppError::NotPending => "not_pending",
             AppError::NotWithPeople => "not_with_people",
+            AppError::NotResolved => "not_resolved",
+            AppError::OtherTicketOpen(_) => "other_ticket_open",
+            AppError::TransferResolved => "transfer_resolved",
+            AppError::NoTransferTarget => "no_transfer_target",
+            AppError::UnknownUser(_) => "unknown_user",
+            AppError::UnknownTag(_) => "unknown_tag",
+            AppError::TagNameTaken => "tag_name_taken",
+            AppError::InvalidShortcut => "invalid_shortcut",
+            AppError::ShortcutTaken => "shortcut_taken",
+            AppError::Forbidden => "not_allowed",
             AppError::OtherBot => "other_bot",
             AppError::InvalidFlow(_) => "invalid_flow",
             AppError::InvalidHours(_) => "invalid_hours",

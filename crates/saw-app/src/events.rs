@@ -54,6 +54,17 @@ pub enum Event {
         channel_id: ChannelId,
         healthy: bool,
     },
+    /// A ticket was opened (a customer's first message, or one after the reopening window).
+    TicketCreated {
+        account_id: AccountId,
+        ticket_id: TicketId,
+    },
+    /// A person's role, queues or access changed: their open streams check what they may
+    /// still see (a deactivated user's end at once).
+    UserChanged {
+        account_id: AccountId,
+        user_id: UserId,
+    },
 }
 
 impl Event {
@@ -63,6 +74,8 @@ impl Event {
             | Event::MessageStatus { account_id, .. }
             | Event::MessageUpdated { account_id, .. }
             | Event::TicketChanged { account_id, .. }
+            | Event::TicketCreated { account_id, .. }
+            | Event::UserChanged { account_id, .. }
             | Event::ChannelHealth { account_id, .. } => *account_id,
         }
     }
@@ -73,8 +86,9 @@ impl Event {
             Event::MessageCreated { ticket_id, .. }
             | Event::MessageStatus { ticket_id, .. }
             | Event::MessageUpdated { ticket_id, .. }
-            | Event::TicketChanged { ticket_id, .. } => Some(*ticket_id),
-            Event::ChannelHealth { .. } => None,
+            | Event::TicketChanged { ticket_id, .. }
+            | Event::TicketCreated { ticket_id, .. } => Some(*ticket_id),
+            Event::ChannelHealth { .. } | Event::UserChanged { .. } => None,
         }
     }
 }
@@ -142,31 +156,97 @@ impl Counters {
     }
 }
 
-/// Publishes committed changes to whoever listens.
+/// An event with its place in the stream: ids grow by one per event, and start from the
+/// process's start time in microseconds, so an id from before a restart is always older
+/// than anything this process can replay.
+#[derive(Debug, Clone)]
+pub struct Numbered {
+    pub id: u64,
+    pub event: Arc<Event>,
+}
+
+/// Publishes committed changes to whoever listens, and keeps the last [`BUFFER`] of them so
+/// a reader that reconnects with the last id it saw resumes without a gap.
 #[derive(Clone)]
 pub struct EventBus {
-    sender: broadcast::Sender<Arc<Event>>,
+    inner: Arc<std::sync::Mutex<Recent>>,
+    sender: broadcast::Sender<Numbered>,
+}
+
+struct Recent {
+    next_id: u64,
+    events: std::collections::VecDeque<Numbered>,
 }
 
 impl Default for EventBus {
     fn default() -> Self {
+        let start = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_micros() as u64);
         Self {
+            inner: Arc::new(std::sync::Mutex::new(Recent {
+                next_id: start,
+                events: std::collections::VecDeque::with_capacity(BUFFER),
+            })),
             sender: broadcast::channel(BUFFER).0,
         }
     }
 }
 
+/// What a reader resuming after `last_id` gets: the events it missed, or `Gap` when they
+/// are no longer kept (it should reload what it shows), then the live receiver.
+pub enum Resume {
+    Missed(Vec<Numbered>),
+    Gap,
+}
+
 impl EventBus {
     /// Call only after the transaction that made the changes committed.
     pub fn publish(&self, events: impl IntoIterator<Item = Event>) {
+        let Ok(mut recent) = self.inner.lock() else {
+            return;
+        };
         for event in events {
+            let numbered = Numbered {
+                id: recent.next_id,
+                event: Arc::new(event),
+            };
+            recent.next_id += 1;
+            if recent.events.len() == BUFFER {
+                recent.events.pop_front();
+            }
+            recent.events.push_back(numbered.clone());
             // No subscriber is fine: nobody is watching.
-            let _ = self.sender.send(Arc::new(event));
+            let _ = self.sender.send(numbered);
         }
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Numbered> {
         self.sender.subscribe()
+    }
+
+    /// Subscribes, and answers what was published after `last_id` (a reconnecting
+    /// reader's `Last-Event-ID`) that the receiver will not see.
+    pub fn resume(&self, last_id: u64) -> (Resume, broadcast::Receiver<Numbered>) {
+        let Ok(recent) = self.inner.lock() else {
+            return (Resume::Gap, self.sender.subscribe());
+        };
+        let receiver = self.sender.subscribe();
+        let oldest_kept = recent.events.front().map_or(recent.next_id, |n| n.id);
+        // Older than what is kept, or an id this process never gave (from before a restart).
+        let resume = if last_id.saturating_add(1) < oldest_kept || last_id >= recent.next_id {
+            Resume::Gap
+        } else {
+            Resume::Missed(
+                recent
+                    .events
+                    .iter()
+                    .filter(|n| n.id > last_id)
+                    .cloned()
+                    .collect(),
+            )
+        };
+        (resume, receiver)
     }
 
     /// How many subscribers listen now (for metrics).
@@ -195,11 +275,53 @@ mod tests {
             direction: MessageDirection::Inbound,
         };
         bus.publish([event.clone()]);
-        assert_eq!(*rx.recv().await.unwrap(), event);
+        assert_eq!(*rx.recv().await.unwrap().event, event);
         assert_eq!(
             serde_json::to_value(&event).unwrap(),
             serde_json::json!({"type": "message_created", "account_id": 1, "ticket_id": 2,
                                "message_id": 3, "direction": "in"})
         );
+    }
+
+    fn health(channel: i64) -> Event {
+        Event::ChannelHealth {
+            account_id: AccountId::new(1),
+            channel_id: ChannelId::new(channel),
+            healthy: true,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_reader_that_reconnects_gets_what_it_missed_then_the_live_events() {
+        let bus = EventBus::default();
+        bus.publish([health(1), health(2), health(3)]);
+        let mut live = bus.subscribe();
+        bus.publish([health(4)]);
+        let seen = live.recv().await.unwrap().id;
+        let (missed, mut live) = bus.resume(seen - 3);
+        let Resume::Missed(missed) = missed else {
+            panic!("the last events are kept")
+        };
+        assert_eq!(
+            missed
+                .iter()
+                .map(|n| n.event.as_ref().clone())
+                .collect::<Vec<_>>(),
+            [health(2), health(3), health(4)]
+        );
+        bus.publish([health(5)]);
+        let newest = live.recv().await.unwrap();
+        assert_eq!(*newest.event, health(5));
+        assert!(matches!(bus.resume(newest.id).0, Resume::Missed(m) if m.is_empty()));
+    }
+
+    #[test]
+    fn an_id_older_than_what_is_kept_or_from_before_a_restart_is_a_gap() {
+        let bus = EventBus::default();
+        for i in 0..(BUFFER as i64 + 10) {
+            bus.publish([health(i)]);
+        }
+        assert!(matches!(bus.resume(1).0, Resume::Gap));
+        assert!(matches!(bus.resume(u64::MAX - 5).0, Resume::Gap));
     }
 }

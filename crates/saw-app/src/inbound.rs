@@ -351,7 +351,10 @@ fn ticket_for(
         bot::mark_trial(c, ticket)?;
     }
     outcome.tickets_opened += 1;
-    outcome.events.push(events::ticket_changed(c, ticket)?);
+    outcome.events.push(Event::TicketCreated {
+        account_id: channel.account_id,
+        ticket_id: ticket,
+    });
     Ok((ticket, Arrival::New))
 }
 

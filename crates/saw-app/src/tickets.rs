@@ -4,7 +4,7 @@
 use saw_core::conversation::{
     ChannelKind, DeliveryStatus, MessageDirection, MessageKind, TicketStatus,
 };
-use saw_core::ids::{AccountId, MessageId, TicketId, UserId};
+use saw_core::ids::{AccountId, MessageId, QueueId, TicketId, UserId};
 use saw_core::outbound::OutboundPayload;
 use saw_core::user::User;
 use saw_core::validation::{ValidationError, message_text};
@@ -58,6 +58,35 @@ pub async fn may_see(app: &App, user: &User, id: TicketId) -> bool {
         .read(move |c| tickets::visible(c, account, id, visibility))
         .await
         .is_ok()
+}
+
+/// One ticket `user` may see; [`AppError::NotFound`] otherwise.
+pub async fn one(app: &App, user: &User, id: TicketId) -> Result<TicketRow, AppError> {
+    let (account, visibility) = (user.account_id, visibility(user));
+    Ok(app
+        .store
+        .read(move |c| tickets::visible(c, account, id, visibility))
+        .await?)
+}
+
+/// One message of a ticket `user` may see; [`AppError::NotFound`] otherwise.
+pub async fn message(
+    app: &App,
+    user: &User,
+    ticket: TicketId,
+    id: MessageId,
+) -> Result<MessageRow, AppError> {
+    let (account, visibility) = (user.account_id, visibility(user));
+    app.store
+        .read(move |c| {
+            tickets::visible(c, account, ticket, visibility)?;
+            let row = messages::by_id(c, account, id)?;
+            match row.ticket_id == ticket {
+                true => Ok(row),
+                false => Err(AppError::NotFound),
+            }
+        })
+        .await
 }
 
 /// A ticket's messages, oldest first; [`AppError::NotFound`] when `user` may not see it.
@@ -332,13 +361,18 @@ struct Changed<'a> {
     at: chrono::DateTime<chrono::Utc>,
 }
 
-type Change = fn(
-    &mut dyn saw_store::Conn,
-    AccountId,
-    TicketId,
-    UserId,
-    chrono::DateTime<chrono::Utc>,
-) -> Result<bool, saw_store::StoreError>;
+/// The conditional update of a [`Transition`]: `Ok(false)` when the ticket was not in a
+/// state it applies to.
+type Change = Box<
+    dyn FnOnce(
+            &mut dyn saw_store::Conn,
+            AccountId,
+            TicketId,
+            UserId,
+            chrono::DateTime<chrono::Utc>,
+        ) -> Result<bool, AppError>
+        + Send,
+>;
 type Then =
     fn(&mut dyn saw_store::Conn, Changed<'_>, &mut Vec<Event>) -> Result<(), saw_store::StoreError>;
 
@@ -351,8 +385,22 @@ struct Transition {
     then: Then,
 }
 
+/// A conditional update of the store (`false`: the ticket was not in a state it applies to).
+type StoreUpdate = fn(
+    &mut dyn saw_store::Conn,
+    AccountId,
+    TicketId,
+    UserId,
+    chrono::DateTime<chrono::Utc>,
+) -> Result<bool, saw_store::StoreError>;
+
+/// A store update as a [`Change`].
+fn conditional(update: StoreUpdate) -> Change {
+    Box::new(move |c, account, id, user, at| Ok(update(c, account, id, user, at)?))
+}
+
 /// Runs `t` by `user` on a ticket they may see, in one transaction with its audit entry;
-/// answers the ticket as it is now.
+/// answers the ticket as it is now (also when it left the user's queues: they moved it).
 async fn transition(
     app: &App,
     actor: &crate::Actor,
@@ -381,16 +429,19 @@ async fn transition(
             };
             (t.then)(c, changed, &mut changes)?;
             audit::record(c, &entry, at)?;
-            Ok((tickets::visible(c, account, id, visibility)?, changes))
+            Ok((
+                tickets::visible(c, account, id, Visibility::Account)?,
+                changes,
+            ))
         })
         .await?;
     app.events.publish(changes);
     Ok(row)
 }
 
-/// What a person does to a ticket as a whole (the API's `accept`, `resolve`,
-/// `return-to-bot`), each a race-safe [`Transition`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a person does to a ticket as a whole (the API's `accept`, `resolve`, `reopen`,
+/// `return-to-bot`, `transfer`), each a race-safe [`Transition`].
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TicketAction {
     /// A pending ticket becomes open and theirs. When two accept at once exactly one wins;
     /// the other gets [`AppError::NotPending`].
@@ -399,10 +450,28 @@ pub enum TicketAction {
     /// gets the satisfaction question when the account asks it; [`AppError::AlreadyResolved`]
     /// when it was resolved already (by someone else meanwhile).
     Resolve,
+    /// A resolved ticket is open again and theirs; [`AppError::NotResolved`] when it is not
+    /// resolved, [`AppError::OtherTicketOpen`] when the customer has another ticket under way
+    /// on the channel.
+    Reopen,
     /// A pending or open ticket goes back to the bot, which greets the customer and shows
     /// its first menu again; [`AppError::NotWithPeople`] when it is with the bot or resolved.
     ReturnToBot,
+    /// To a queue (pending there), to a person (open and theirs), or both, with an optional
+    /// note kept in the history and shown to the team as a private note.
+    Transfer(Transfer),
 }
+
+/// Where [`TicketAction::Transfer`] sends a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Transfer {
+    pub queue: Option<QueueId>,
+    pub user: Option<UserId>,
+    pub note: Option<String>,
+}
+
+/// The longest transfer note.
+pub const TRANSFER_NOTE_MAX: usize = 1000;
 
 impl TicketAction {
     fn transition(self) -> Transition {
@@ -410,13 +479,13 @@ impl TicketAction {
             TicketAction::Accept => Transition {
                 action: "ticket.accepted",
                 refusal: || AppError::NotPending,
-                change: tickets::accept,
+                change: conditional(tickets::accept),
                 then: |_, _, _| Ok(()),
             },
             TicketAction::Resolve => Transition {
                 action: "ticket.resolved",
                 refusal: || AppError::AlreadyResolved,
-                change: tickets::resolve_by_user,
+                change: conditional(tickets::resolve_by_user),
                 then: |c, done, changes| match done.channel.active {
                     true => crate::csat::ask(
                         c,
@@ -430,10 +499,24 @@ impl TicketAction {
                     false => Ok(()),
                 },
             },
+            TicketAction::Reopen => Transition {
+                action: "ticket.reopened",
+                refusal: || AppError::NotResolved,
+                change: Box::new(|c, account, id, user, at| {
+                    let (channel, contact) = tickets::channel_and_contact(c, id)?;
+                    if let Some(other) = tickets::open_for_contact(c, contact, channel)?
+                        && other != id
+                    {
+                        return Err(AppError::OtherTicketOpen(other));
+                    }
+                    Ok(tickets::reopen_by_user(c, account, id, user, at)?)
+                }),
+                then: |_, _, _| Ok(()),
+            },
             TicketAction::ReturnToBot => Transition {
                 action: "ticket.returned_to_bot",
                 refusal: || AppError::NotWithPeople,
-                change: tickets::return_to_bot,
+                change: conditional(tickets::return_to_bot),
                 then: |c, done, changes| {
                     crate::bot::converse(
                         c,
@@ -447,8 +530,60 @@ impl TicketAction {
                     )
                 },
             },
+            TicketAction::Transfer(to) => Transition {
+                action: "ticket.transferred",
+                refusal: || AppError::TransferResolved,
+                change: Box::new(move |c, account, id, user, at| {
+                    transfer(c, account, id, user, to, at)
+                }),
+                then: |_, _, _| Ok(()),
+            },
         }
     }
+}
+
+/// The checks and the update of a transfer: the queue and the person exist in the account,
+/// the person is active, and the note (kept as a private note too) is not too long.
+fn transfer(
+    c: &mut dyn saw_store::Conn,
+    account: AccountId,
+    id: TicketId,
+    actor: UserId,
+    to: Transfer,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, AppError> {
+    if to.queue.is_none() && to.user.is_none() {
+        return Err(AppError::NoTransferTarget);
+    }
+    let note = to.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    if note.is_some_and(|n| n.chars().count() > TRANSFER_NOTE_MAX) {
+        return Err(AppError::Invalid(ValidationError::NoteTooLong {
+            max: TRANSFER_NOTE_MAX,
+        }));
+    }
+    if let Some(queue) = to.queue {
+        saw_store::repo::queues::by_id(c, account, queue)
+            .map_err(|_| AppError::UnknownQueue(queue.to_string()))?;
+    }
+    if let Some(user) = to.user {
+        match saw_store::repo::users::by_id(c, account, user) {
+            Ok(u) if u.active => {}
+            _ => return Err(AppError::UnknownUser(user.to_string())),
+        }
+    }
+    let target = tickets::TransferTarget {
+        queue: to.queue,
+        user: to.user,
+        note,
+    };
+    if !tickets::transfer(c, account, id, actor, target, at)? {
+        return Ok(false);
+    }
+    if let Some(note) = note {
+        let channel = tickets::channel_and_contact(c, id)?.0;
+        messages::insert_note(c, account, id, channel, actor, note, at)?;
+    }
+    Ok(true)
 }
 
 /// `user` does `action` to a ticket they may see; answers the ticket as it is now.

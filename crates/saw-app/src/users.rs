@@ -6,6 +6,7 @@ use saw_core::user::{Email, Password, Role, User, user_name};
 use saw_store::now;
 use saw_store::repo::{accounts, audit, queues, sessions, users};
 
+use crate::events::Event;
 use crate::{Actor, App, AppError, passwords, random};
 
 /// A user to create, as typed in the form or on the command line.
@@ -140,7 +141,12 @@ pub async fn update(
             audit::record(c, &entry, now())?;
             Ok(())
         })
-        .await
+        .await?;
+    app.events.publish([Event::UserChanged {
+        account_id: account,
+        user_id: id,
+    }]);
+    Ok(())
 }
 
 /// Deactivates (ending every session and API access at once) or reactivates a user.
@@ -152,7 +158,8 @@ pub async fn set_active(
     active: bool,
 ) -> Result<User, AppError> {
     let actor = actor.clone();
-    app.store
+    let user = app
+        .store
         .write(move |c| {
             accounts::lock(c, account)?;
             let user = users::by_id(c, account, id)?;
@@ -175,7 +182,12 @@ pub async fn set_active(
             audit::record(c, &actor.audit(account, action, user.email.as_str()), now())?;
             Ok(users::by_id(c, account, id)?)
         })
-        .await
+        .await?;
+    app.events.publish([Event::UserChanged {
+        account_id: account,
+        user_id: id,
+    }]);
+    Ok(user)
 }
 
 /// An admin sets a new password for someone: the given one, or a generated one that must be

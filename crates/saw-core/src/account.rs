@@ -31,6 +31,8 @@ pub struct ConversationSettings {
     pub bot_idle_minutes: i64,
     /// A resolved ticket asks the customer for a rating from 1 to 5.
     pub csat: bool,
+    /// Agents' replies start with their name in bold ("*Ana*: …").
+    pub signature: bool,
 }
 
 /// The conversation settings as typed on the settings page.
@@ -41,6 +43,7 @@ pub struct ConversationForm<'a> {
     pub sandbox_public: bool,
     pub bot_idle_minutes: &'a str,
     pub csat: bool,
+    pub signature: bool,
 }
 
 /// How long a fresh account's bot waits for an answer before closing the conversation.
@@ -61,6 +64,7 @@ impl Default for ConversationSettings {
             sandbox_public: false,
             bot_idle_minutes: DEFAULT_BOT_IDLE_MINUTES,
             csat: false,
+            signature: false,
         }
     }
 }
@@ -96,6 +100,7 @@ impl ConversationSettings {
             sandbox_public: form.sandbox_public,
             bot_idle_minutes,
             csat: form.csat,
+            signature: form.signature,
         })
     }
 }

@@ -52,6 +52,8 @@ pub enum ValidationError {
     InvalidReopenGrace { max: i64 },
     #[error("the bot's waiting time must be a whole number of minutes from 0 to {max}")]
     InvalidBotIdle { max: i64 },
+    #[error("the note is too long (at most {max} characters)")]
+    NoteTooLong { max: usize },
 }
 
 impl ValidationError {
@@ -79,6 +81,7 @@ impl ValidationError {
             Self::EmptyMenuOptionTitle { .. } => "empty_menu_option_title",
             Self::InvalidReopenGrace { .. } => "invalid_reopen_grace",
             Self::InvalidBotIdle { .. } => "invalid_bot_idle",
+            Self::NoteTooLong { .. } => "note_too_long",
         }
     }
 }

@@ -39,6 +39,7 @@ macro_rules! every_migration {
             (7, "0007", "conversations"),
             (8, "0008", "bot"),
             (9, "0009", "idle_csat_drafts"),
+            (10, "0010", "inbox"),
         )
     };
 }

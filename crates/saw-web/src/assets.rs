@@ -6,15 +6,37 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 const STYLESHEET: &str = include_str!("../assets/app.css");
+const INBOX_SCRIPT: &str = include_str!("../assets/inbox.js");
+const MANIFEST: &str = include_str!("../assets/manifest.webmanifest");
+const ICON: &str = include_str!("../assets/icon.svg");
 
-pub async fn stylesheet() -> impl IntoResponse {
+fn asset(content_type: &'static str, body: &'static str) -> Response {
     (
         [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        STYLESHEET,
+        body,
     )
+        .into_response()
+}
+
+pub async fn stylesheet() -> Response {
+    asset("text/css; charset=utf-8", STYLESHEET)
+}
+
+/// The inbox's script: live updates, notifications, sound.
+pub async fn inbox_script() -> Response {
+    asset("text/javascript; charset=utf-8", INBOX_SCRIPT)
+}
+
+/// The web app manifest: SAW can be installed on a phone's home screen.
+pub async fn manifest() -> Response {
+    asset("application/manifest+json", MANIFEST)
+}
+
+pub async fn icon() -> Response {
+    asset("image/svg+xml", ICON)
 }
 
 /// No framing, no sniffing, no inline scripts, nothing loaded from elsewhere.

@@ -15,10 +15,15 @@ use crate::i18n::Tr;
 
 pub fn status_of(e: &AppError) -> StatusCode {
     match e {
-        AppError::Invalid(_) | AppError::UnknownQueue(_) | AppError::WrongCurrentPassword => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        AppError::Invalid(_)
+        | AppError::UnknownQueue(_)
+        | AppError::UnknownUser(_)
+        | AppError::UnknownTag(_)
+        | AppError::InvalidShortcut
+        | AppError::NoTransferTarget
+        | AppError::WrongCurrentPassword => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::NotFound => StatusCode::NOT_FOUND,
+        AppError::Forbidden => StatusCode::FORBIDDEN,
         AppError::EmailTaken
         | AppError::QueueNameTaken
         | AppError::LastAdmin
@@ -32,6 +37,11 @@ pub fn status_of(e: &AppError) -> StatusCode {
         | AppError::AlreadyResolved
         | AppError::NotPending
         | AppError::NotWithPeople
+        | AppError::NotResolved
+        | AppError::OtherTicketOpen(_)
+        | AppError::TransferResolved
+        | AppError::TagNameTaken
+        | AppError::ShortcutTaken
         | AppError::WindowClosed => StatusCode::CONFLICT,
         AppError::IdempotencyKeyReused
         | AppError::WhatsAppOnly
@@ -60,6 +70,9 @@ pub fn message(t: Tr, e: &AppError) -> String {
     match e {
         AppError::Invalid(v) => validation_message(t, v),
         AppError::UnknownQueue(name) => t.fmt("error.unknown_queue", &[("name", name)]),
+        AppError::UnknownUser(name) => t.fmt("error.unknown_user", &[("name", name)]),
+        AppError::UnknownTag(name) => t.fmt("error.unknown_tag", &[("name", name)]),
+        AppError::OtherTicketOpen(id) => t.fmt("error.other_ticket_open", &[("id", id)]),
         AppError::AmbiguousToken(name) => t.fmt("error.ambiguous_token", &[("name", name)]),
         AppError::AlreadyRevoked(name) => t.fmt("error.already_revoked", &[("name", name)]),
         AppError::Malformed(why) => t.fmt("error.malformed", &[("why", why)]),
@@ -104,7 +117,8 @@ fn validation_message(t: Tr, v: &ValidationError) -> String {
     match v {
         ValidationError::NameTooLong { max }
         | ValidationError::PasswordTooLong { max }
-        | ValidationError::InvalidMessageText { max } => {
+        | ValidationError::InvalidMessageText { max }
+        | ValidationError::NoteTooLong { max } => {
             t.fmt(&format!("error.{}", v.code()), &[("max", max)])
         }
         ValidationError::InvalidMenuOptionId { position }

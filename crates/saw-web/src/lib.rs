@@ -13,6 +13,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod i18n;
+pub mod live;
 pub mod media;
 pub mod pages;
 pub mod session;
@@ -42,6 +43,22 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/logout", post(pages::login::logout))
         .route("/inbox", get(pages::inbox::show))
+        .route("/inbox/events", get(pages::inbox::events))
+        .route(
+            "/quick-replies",
+            get(pages::quick_replies::show).post(pages::quick_replies::create),
+        )
+        .route(
+            "/quick-replies/{id}/delete",
+            post(pages::quick_replies::delete),
+        )
+        .route(
+            "/admin/tags",
+            get(pages::admin_tags::show).post(pages::admin_tags::create),
+        )
+        .route("/admin/tags/{id}/delete", post(pages::admin_tags::delete))
+        .route("/inbox/tickets/{id}", get(pages::inbox::show_ticket))
+        .route("/inbox/tickets/{id}/{action}", post(pages::inbox::act))
         .route(
             "/tickets/{ticket}/messages/{message}/media",
             get(media::for_viewer),
@@ -153,6 +170,9 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/static/app.css", get(assets::stylesheet))
+        .route("/static/inbox.js", get(assets::inbox_script))
+        .route("/static/manifest.webmanifest", get(assets::manifest))
+        .route("/static/icon.svg", get(assets::icon))
         .merge(pages)
         .layer(middleware::from_fn(assets::security_headers))
         .layer(TraceLayer::new_for_http())

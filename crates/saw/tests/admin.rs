@@ -213,7 +213,7 @@ async fn queues_are_managed_with_one_default() {
             .json()
             .await
             .unwrap();
-        let list = queues["queues"].as_array().unwrap();
+        let list = queues["items"].as_array().unwrap();
         let names: Vec<&str> = list.iter().map(|q| q["name"].as_str().unwrap()).collect();
         assert_eq!(names, ["Comercial", "Financeiro", "Suporte"], "{}", db.name);
         let default: Vec<&str> = list
@@ -372,13 +372,24 @@ async fn api_tokens_authenticate_scripts_and_stop_when_revoked() {
         ))
         .trim()
         .to_owned();
-        let forbidden = api
+        let people: Value = api
             .get(server.url("/api/v1/users"))
             .bearer_auth(&agent_token)
             .send()
             .await
+            .unwrap()
+            .json()
+            .await
             .unwrap();
-        assert_eq!(forbidden.status(), StatusCode::FORBIDDEN, "{}", db.name);
+        let people = people["items"].as_array().unwrap();
+        assert!(
+            people.iter().any(|u| u["name"] == "Davi"),
+            "agents list the people they can transfer to: {people:?}"
+        );
+        assert!(
+            people.iter().all(|u| u.get("email").is_none()),
+            "but not their e-mail addresses: {people:?}"
+        );
         let agent_queues: Value = api
             .get(server.url("/api/v1/queues"))
             .bearer_auth(&agent_token)
@@ -389,7 +400,7 @@ async fn api_tokens_authenticate_scripts_and_stop_when_revoked() {
             .await
             .unwrap();
         assert_eq!(
-            agent_queues["queues"].as_array().unwrap().len(),
+            agent_queues["items"].as_array().unwrap().len(),
             1,
             "agents see their own queues"
         );

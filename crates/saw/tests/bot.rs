@@ -16,35 +16,6 @@ async fn say(browser: &Browser, text: &str, option: Option<&str>, expect: &str) 
     say_as(browser, "maria-bot", text, option, expect).await
 }
 
-/// Writes on the sandbox as customer `who` and waits for the answer containing `expect`.
-async fn say_as(
-    browser: &Browser,
-    who: &str,
-    text: &str,
-    option: Option<&str>,
-    expect: &str,
-) -> String {
-    let mut fields = vec![("cliente", who), ("nome", "Maria Souza"), ("texto", text)];
-    if let Some(option) = option {
-        fields.push(("opcao", option));
-    }
-    let sent = browser.submit("/sandbox", "/sandbox", &fields).await;
-    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
-    let back = sent.location.unwrap();
-    let mut page = String::new();
-    // The customer's bubble: the text alone could also be in a random token.
-    let said = format!("<span class=\"text\">{text}</span>");
-    for _ in 0..100 {
-        page = browser.get(&back).await.body;
-        // The answer comes after the customer's message on the phone.
-        if page.rfind(&said).is_some() && page.rfind(expect) > page.rfind(&said) {
-            return page;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("no answer with {expect:?} after {text:?}: {page}");
-}
-
 #[tokio::test]
 async fn a_customer_walks_the_example_menu_to_suporte_through_the_sandbox() {
     for db in saw_testkit::backends() {
@@ -372,22 +343,6 @@ async fn set_endings(admin: &Browser, idle_minutes: &str, csat: bool) {
         .submit("/admin/settings", "/admin/settings/conversations", &fields)
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
-}
-
-async fn post_api(server: &Server, token: &str, path: &str) -> (StatusCode, Value) {
-    let resp = server
-        .api()
-        .post(server.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    (resp.status(), resp.json().await.unwrap_or(Value::Null))
-}
-
-async fn ticket_of(server: &Server, token: &str, status: &str) -> Value {
-    let list = get_json(server, token, &format!("/api/v1/tickets?status={status}")).await;
-    list["items"][0].clone()
 }
 
 #[tokio::test]
@@ -881,35 +836,9 @@ async fn two_accepts_at_once_give_the_ticket_to_exactly_one() {
         let server = Server::start(&db);
         let admin = server.admin_browser().await;
         let token = api_token(&db);
-        let add = |email: &str, name: &str, queue: &str| {
-            let out = cli(
-                &db,
-                &[
-                    "user",
-                    "add",
-                    "--email",
-                    email,
-                    "--name",
-                    name,
-                    "--role",
-                    "agent",
-                    "--queue",
-                    queue,
-                    "--password",
-                    "senha-forte-123",
-                ],
-            );
-            assert!(out.status.success(), "{}", stderr(&out));
-            stdout(&cli(
-                &db,
-                &["token", "create", "--name", name, "--user", email],
-            ))
-            .trim()
-            .to_owned()
-        };
-        let ana = add("ana@loja.com.br", "Ana", "Comercial");
-        let bia = add("bia@loja.com.br", "Bia", "Comercial");
-        let caio = add("caio@loja.com.br", "Caio", "Suporte");
+        let ana = add_agent(&db, "ana@loja.com.br", "Ana", "Comercial");
+        let bia = add_agent(&db, "bia@loja.com.br", "Bia", "Comercial");
+        let caio = add_agent(&db, "caio@loja.com.br", "Caio", "Suporte");
         say_as(&admin, "disputado", "oi", None, "Como podemos ajudar?").await;
         say_as(&admin, "disputado", "Comercial", None, "protocolo").await;
         let ticket = ticket_of(&server, &token, "pending").await["id"]

@@ -222,3 +222,235 @@ async fn admin_creates_an_agent_who_cannot_open_admin_pages() {
     screenshot(&c, "forbidden").await;
     c.close().await.unwrap();
 }
+
+/// Waits until `script` (a JavaScript expression) is true on the page, without reloading it.
+async fn until(c: &Client, what: &str, script: &str) {
+    for _ in 0..200 {
+        let ok = c
+            .execute(&format!("return !!({script});"), vec![])
+            .await
+            .map(|v| v == serde_json::Value::Bool(true))
+            .unwrap_or(false);
+        if ok {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{what}: {}", c.source().await.unwrap_or_default());
+}
+
+fn listed(ticket: i64) -> String {
+    format!("document.querySelector('#inbox-list [data-ticket-id=\"{ticket}\"]')")
+}
+
+/// The issue's "done when": two agents and one sandbox customer, everything live.
+#[tokio::test]
+async fn two_agents_answer_one_customer_live_on_desktop_and_phone() {
+    let Some((_driver_a, ana)) = start_browser().await else {
+        return;
+    };
+    let Some((_driver_b, bia)) = start_browser().await else {
+        return;
+    };
+    let db = saw_testkit::sqlite();
+    let server = Server::start(&db);
+    let base = server.base.clone();
+    let customer = server.admin_browser().await;
+    let token = api_token(&db);
+    let out = cli(
+        &db,
+        &[
+            "user",
+            "add",
+            "--email",
+            "ana@loja.com.br",
+            "--name",
+            "Ana Lima",
+            "--role",
+            "agent",
+            "--queue",
+            "Comercial",
+            "--password",
+            AGENT_PASSWORD,
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = cli(
+        &db,
+        &[
+            "user",
+            "add",
+            "--email",
+            "bia@loja.com.br",
+            "--name",
+            "Bia Souza",
+            "--role",
+            "agent",
+            "--queue",
+            "Comercial",
+            "--queue",
+            "Suporte",
+            "--password",
+            AGENT_PASSWORD,
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let shared = server
+        .api()
+        .post(server.url("/api/v1/quick-replies"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({
+            "shortcut": "ola",
+            "body": "Olá, {{nome}}! Sou a {{atendente}}, vou te ajudar.",
+            "shared": true
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shared.status(), reqwest::StatusCode::CREATED);
+    sign_in(&ana, &base, "ana@loja.com.br", AGENT_PASSWORD).await;
+    sign_in(&bia, &base, "bia@loja.com.br", AGENT_PASSWORD).await;
+    assert_eq!(path(&ana).await, "/inbox");
+    assert_eq!(path(&bia).await, "/inbox");
+    until(
+        &ana,
+        "the inbox goes live",
+        "document.getElementById('inbox').dataset.live === 'on'",
+    )
+    .await;
+    until(
+        &bia,
+        "the inbox goes live",
+        "document.getElementById('inbox').dataset.live === 'on'",
+    )
+    .await;
+
+    // The customer writes and picks Comercial: both agents see it waiting, unreloaded.
+    say_as(&customer, "joana", "oi", None, "Como podemos ajudar?").await;
+    say_as(&customer, "joana", "Comercial", None, "protocolo").await;
+    let ticket = ticket_of(&server, &token, "pending").await["id"]
+        .as_i64()
+        .unwrap();
+    until(&ana, "Ana sees the new ticket", &listed(ticket)).await;
+    until(&bia, "Bia sees the new ticket", &listed(ticket)).await;
+    screenshot(&bia, "inbox-pending").await;
+
+    // Ana accepts; it leaves Bia's list.
+    ana.goto(&format!("{base}/inbox/tickets/{ticket}"))
+        .await
+        .unwrap();
+    screenshot(&ana, "conversation-pending").await;
+    press(&ana, "button[data-action='accept']").await;
+    assert!(
+        ana.current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .contains("aba=meus")
+    );
+    until(
+        &bia,
+        "the ticket leaves Bia's list",
+        &format!("!{}", listed(ticket)),
+    )
+    .await;
+
+    // Ana types "/ola", picks the team's quick reply with Enter, and sends it with Enter;
+    // the customer's phone shows it with the customer's name filled in.
+    fill(&ana, "text", "/ola").await;
+    until(
+        &ana,
+        "the quick replies show",
+        "!document.getElementById('quick-replies').hidden",
+    )
+    .await;
+    let box_ = ana.find(Locator::Css("#composer textarea")).await.unwrap();
+    box_.send_keys("\u{E007}").await.unwrap();
+    until(
+        &ana,
+        "the quick reply fills the box",
+        "document.querySelector('#composer textarea').value === 'Olá, Maria Souza! Sou a Ana Lima, vou te ajudar.'",
+    )
+    .await;
+    screenshot(&ana, "quick-reply").await;
+    ana.execute("window.__sawOldPage = true;", vec![])
+        .await
+        .unwrap();
+    box_.send_keys("\u{E007}").await.unwrap();
+    until(
+        &ana,
+        "the reply is sent",
+        "window.__sawOldPage === undefined && document.readyState === 'complete'",
+    )
+    .await;
+    let phone = customer
+        .get("/sandbox?cliente=joana&nome=Maria+Souza")
+        .await
+        .body;
+    assert!(
+        phone.contains("Olá, Maria Souza! Sou a Ana Lima, vou te ajudar."),
+        "{phone}"
+    );
+    customer_writes(&customer, "joana", "<img src=x onerror=alert(1)>").await;
+
+    // The customer's markup arrives live and shows as text.
+    until(
+        &ana,
+        "the customer's message arrives",
+        "document.querySelector('#messages').innerText.includes('<img src=x onerror=alert(1)>')",
+    )
+    .await;
+    until(
+        &ana,
+        "no image was made of it",
+        "document.querySelectorAll('#messages img[src=\"x\"]').length === 0",
+    )
+    .await;
+    screenshot(&ana, "conversation").await;
+
+    // Ana transfers to Suporte with a note; Bia sees it waiting there.
+    ana.find(Locator::Css("summary[data-action='transfer']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    ana.find(Locator::XPath(
+        "//select[@name='queue_id']/option[.='Suporte']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    fill(&ana, "note", "Quer a segunda via do boleto").await;
+    screenshot(&ana, "transfer").await;
+    press(&ana, "form[action*='/transfer'] button[type=submit]").await;
+    assert_eq!(path(&ana).await, "/inbox");
+    until(&bia, "Bia sees the transferred ticket", &listed(ticket)).await;
+
+    // At phone width: the list, then the conversation alone, with the note.
+    bia.set_window_size(390, 844).await.unwrap();
+    screenshot(&bia, "phone-list").await;
+    bia.goto(&format!("{base}/inbox/tickets/{ticket}"))
+        .await
+        .unwrap();
+    until(
+        &bia,
+        "the list is hidden on a phone",
+        "getComputedStyle(document.querySelector('.inbox-list')).display === 'none'",
+    )
+    .await;
+    until(
+        &bia,
+        "a way back to the list",
+        "getComputedStyle(document.querySelector('.conversation-head .back')).display !== 'none'",
+    )
+    .await;
+    let page = bia.source().await.unwrap();
+    assert!(page.contains("Quer a segunda via do boleto"), "{page}");
+    screenshot(&bia, "phone-conversation").await;
+    ana.close().await.unwrap();
+    bia.close().await.unwrap();
+}

@@ -197,8 +197,8 @@ async fn the_event_stream_reports_new_tickets_and_messages() {
     deliver_whatsapp(&server, &text_from("5521998765432", "a", Duration::ZERO)).await;
     let mut seen = String::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while !(seen.contains("event: ticket_changed")
-        && seen.contains("event: message_created")
+    while !(seen.contains("event: ticket.created")
+        && seen.contains("event: message.created")
         && seen.contains("\"direction\":\"in\"")
         && seen.contains("\"direction\":\"out\""))
     {
@@ -210,8 +210,12 @@ async fn the_event_stream_reports_new_tickets_and_messages() {
         seen.push_str(&String::from_utf8_lossy(&chunk));
     }
     assert!(
-        !seen.contains("Você"),
-        "events carry ids, never message text"
+        seen.contains("Vocês entregam em São Paulo?"),
+        "each event carries the object itself, the message with its text: {seen}"
+    );
+    assert!(
+        seen.contains("\nid: "),
+        "events have ids to resume from: {seen}"
     );
 
     let anonymous = server

@@ -7,7 +7,7 @@ use crate::{StoreError, params};
 
 const COLUMNS: &str =
     "id, name, time_zone, language, greeting, reopen_grace_minutes, sandbox_public, bot_idle_minutes,
-     csat_enabled";
+     csat_enabled, signature";
 
 fn from_row(r: &dyn Row) -> Result<Account, StoreError> {
     let zone = r.text(2)?;
@@ -23,6 +23,7 @@ fn from_row(r: &dyn Row) -> Result<Account, StoreError> {
             sandbox_public: r.bool(6)?,
             bot_idle_minutes: r.i64(7)?,
             csat: r.bool(8)?,
+            signature: r.bool(9)?,
         },
     })
 }
@@ -65,14 +66,15 @@ pub fn update_conversations(
 ) -> Result<(), StoreError> {
     c.execute_one(
         "UPDATE accounts SET greeting = $2, reopen_grace_minutes = $3, sandbox_public = $4,
-                bot_idle_minutes = $5, csat_enabled = $6 WHERE id = $1",
+                bot_idle_minutes = $5, csat_enabled = $6, signature = $7 WHERE id = $1",
         params![
             id,
             s.greeting.as_deref(),
             s.reopen_grace_minutes,
             s.sandbox_public,
             s.bot_idle_minutes,
-            s.csat
+            s.csat,
+            s.signature
         ],
     )
 }

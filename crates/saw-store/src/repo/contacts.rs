@@ -120,3 +120,69 @@ pub fn opt_out(c: &mut dyn Conn, contact: ContactId) -> Result<(), StoreError> {
         params![contact],
     )
 }
+
+/// A contact as the inbox's panel and the API show it.
+#[derive(Debug, Clone)]
+pub struct ContactCard {
+    pub id: ContactId,
+    /// `whatsapp`, `telegram` or `sandbox`.
+    pub family: String,
+    pub external_id: String,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    /// What the bot collected, as a JSON object of strings.
+    pub fields: String,
+    pub notes: String,
+    pub opted_out: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+pub fn card(
+    c: &mut dyn Conn,
+    account: AccountId,
+    id: ContactId,
+) -> Result<ContactCard, StoreError> {
+    c.query_one(
+        "SELECT id, family, external_id, name, phone, fields, notes, opted_out, created_at
+         FROM contacts WHERE account_id = $1 AND id = $2",
+        params![account, id],
+        |r| {
+            Ok(ContactCard {
+                id: ContactId::new(r.i64(0)?),
+                family: r.text(1)?,
+                external_id: r.text(2)?,
+                name: r.opt_text(3)?,
+                phone: r.opt_text(4)?,
+                fields: r.text(5)?,
+                notes: r.text(6)?,
+                opted_out: r.bool(7)?,
+                created_at: r.time(8)?,
+            })
+        },
+    )
+}
+
+/// What a person may change on a contact.
+#[derive(Debug, Clone, Default)]
+pub struct ContactEdit<'a> {
+    pub name: Option<&'a str>,
+    pub notes: Option<&'a str>,
+    pub opted_out: Option<bool>,
+    pub fields: Option<&'a str>,
+}
+
+/// Applies the given changes; a `None` keeps the stored value.
+pub fn edit(
+    c: &mut dyn Conn,
+    account: AccountId,
+    id: ContactId,
+    e: &ContactEdit<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    c.execute_one(
+        "UPDATE contacts SET name = COALESCE($3, name), notes = COALESCE($4, notes),
+                opted_out = COALESCE($5, opted_out), fields = COALESCE($6, fields), updated_at = $7
+         WHERE account_id = $1 AND id = $2",
+        params![account, id, e.name, e.notes, e.opted_out, e.fields, now],
+    )
+}

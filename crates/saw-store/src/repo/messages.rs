@@ -254,6 +254,25 @@ pub fn of_ticket(
     c.query_all(&sql, params![account, ticket], message_row)
 }
 
+/// A ticket's last `limit` messages before `before` (all of them when `None`), oldest first:
+/// a long conversation is read a page at a time, from its end.
+pub fn of_ticket_before(
+    c: &mut dyn Conn,
+    account: AccountId,
+    ticket: TicketId,
+    before: Option<MessageId>,
+    limit: i64,
+) -> Result<Vec<MessageRow>, StoreError> {
+    let sql = format!(
+        "{ROW_SELECT} WHERE m.account_id = $1 AND m.ticket_id = $2 AND ($3 = 0 OR m.id < $3)
+         ORDER BY m.id DESC LIMIT $4"
+    );
+    let before = before.map_or(0, MessageId::get);
+    let mut rows = c.query_all(&sql, params![account, ticket, before, limit], message_row)?;
+    rows.reverse();
+    Ok(rows)
+}
+
 /// The last `limit` messages exchanged with one customer of a channel, across tickets,
 /// oldest first (what that customer's phone would show).
 pub fn with_customer(

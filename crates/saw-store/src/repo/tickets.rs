@@ -195,6 +195,99 @@ pub fn return_to_bot(
     )
 }
 
+/// Where a person sends a ticket: a queue, a person, or both.
+#[derive(Debug, Clone, Copy)]
+pub struct TransferTarget<'a> {
+    pub queue: Option<QueueId>,
+    pub user: Option<UserId>,
+    pub note: Option<&'a str>,
+}
+
+/// A person moves an unresolved ticket. To a queue alone it waits there, pending and
+/// unassigned, for that queue's agents; to a person it is open and theirs (in the queue
+/// given, or the one it was in). `false` when it was resolved meanwhile.
+pub fn transfer(
+    c: &mut dyn Conn,
+    account: AccountId,
+    ticket: TicketId,
+    actor: UserId,
+    to: TransferTarget<'_>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let from_queue = state(c, ticket)?.queue_id;
+    let status = match to.user {
+        Some(_) => TicketStatus::Open,
+        None => TicketStatus::Pending,
+    };
+    let changed = c.execute(
+        "UPDATE tickets SET status = $3, queue_id = COALESCE($4, queue_id), assignee_id = $5,
+                queued_at = CASE WHEN CAST($3 AS TEXT) = 'pending' THEN $6 ELSE queued_at END,
+                accepted_at = CASE WHEN CAST($3 AS TEXT) = 'open' THEN COALESCE(accepted_at, $6) ELSE accepted_at END,
+                bot_state = NULL, updated_at = $6
+         WHERE id = $1 AND account_id = $2 AND status <> 'resolved'",
+        params![ticket, account, status.as_str(), to.queue, to.user, now],
+    )?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    let to_queue = state(c, ticket)?.queue_id;
+    c.execute(
+        "INSERT INTO ticket_events (account_id, ticket_id, kind, at, actor_user_id, from_queue_id, to_queue_id, to_user_id, note)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        params![
+            account,
+            ticket,
+            TicketEventKind::Transferred.as_str(),
+            now,
+            actor,
+            from_queue,
+            to_queue,
+            to.user,
+            to.note
+        ],
+    )?;
+    if status == TicketStatus::Pending {
+        record_event(
+            c,
+            account,
+            ticket,
+            TicketEventKind::Queued,
+            now,
+            None,
+            None,
+            to_queue,
+        )?;
+    }
+    Ok(true)
+}
+
+/// A person reopens a resolved ticket: open again and theirs; `false` when it was not
+/// resolved (any more).
+pub fn reopen_by_user(
+    c: &mut dyn Conn,
+    account: AccountId,
+    ticket: TicketId,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = c.execute(
+        "UPDATE tickets SET status = 'open', assignee_id = $3, resolved_at = NULL,
+                accepted_at = COALESCE(accepted_at, $4), bot_state = NULL, updated_at = $4
+         WHERE id = $1 AND account_id = $2 AND status = 'resolved'",
+        params![ticket, account, user, now],
+    )?;
+    record_if(
+        c,
+        changed,
+        account,
+        ticket,
+        now,
+        TicketEventKind::Reopened,
+        Some(user),
+        None,
+    )
+}
+
 /// Where a ticket stands, for the events that announce a change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TicketState {
@@ -521,6 +614,19 @@ pub struct TicketRow {
     pub last_message_at: Option<DateTime<Utc>>,
     /// The customer's answer to the satisfaction question, 1 to 5.
     pub csat_rating: Option<i64>,
+    /// Filled by [`with_tags`]; empty until then.
+    pub tags: Vec<super::tags::Tag>,
+}
+
+/// Fills each row's tags (one query for all of them).
+pub fn with_tags(c: &mut dyn Conn, mut rows: Vec<TicketRow>) -> Result<Vec<TicketRow>, StoreError> {
+    let ids: Vec<TicketId> = rows.iter().map(|r| r.id).collect();
+    for (ticket, tag) in super::tags::of_tickets(c, &ids)? {
+        if let Some(row) = rows.iter_mut().find(|r| r.id == ticket) {
+            row.tags.push(tag);
+        }
+    }
+    Ok(rows)
 }
 
 /// Who may see which tickets: supervisors and admins all of their account, agents those of
@@ -532,7 +638,7 @@ pub enum Visibility {
 }
 
 impl Visibility {
-    fn agent_id(self) -> i64 {
+    pub(crate) fn agent_id(self) -> i64 {
         match self {
             Visibility::Account => 0,
             Visibility::Agent(user) => user.get(),
@@ -540,21 +646,22 @@ impl Visibility {
     }
 }
 
-const ROW_SELECT: &str =
-    "SELECT t.id, t.status, t.protocol, q.id, q.name, u.id, u.name, ch.id, ch.kind, ch.name,
+/// The columns [`row`] reads, then the joins they need (`t` the ticket, `k` its contact).
+pub(crate) const ROW_COLUMNS: &str =
+    "t.id, t.status, t.protocol, q.id, q.name, u.id, u.name, ch.id, ch.kind, ch.name,
         k.id, k.name, k.phone, k.external_id, t.created_at, t.last_message_at, k.opted_out,
-        t.csat_rating
-    FROM tickets t
+        t.csat_rating";
+pub(crate) const ROW_JOINS: &str = "FROM tickets t
     JOIN contacts k ON k.id = t.contact_id
     JOIN channels ch ON ch.id = t.channel_id
     LEFT JOIN queues q ON q.id = t.queue_id
     LEFT JOIN users u ON u.id = t.assignee_id";
 
-/// `($N = 0 OR …)`: agents see their queues' tickets and their own.
-const VISIBLE_TO: &str = "($3 = 0 OR t.assignee_id = $3
+/// `($3 = 0 OR …)`: agents see their queues' tickets and their own.
+pub(crate) const VISIBLE_TO: &str = "($3 = 0 OR t.assignee_id = $3
         OR t.queue_id IN (SELECT queue_id FROM queue_members WHERE user_id = $3))";
 
-fn row(r: &dyn Row) -> Result<TicketRow, StoreError> {
+pub(crate) fn row(r: &dyn Row) -> Result<TicketRow, StoreError> {
     let status = r.text(1)?;
     let pair = |id: Option<i64>, name: Option<String>| id.zip(name);
     Ok(TicketRow {
@@ -575,6 +682,7 @@ fn row(r: &dyn Row) -> Result<TicketRow, StoreError> {
         last_message_at: r.opt_time(15)?,
         contact_opted_out: r.bool(16)?,
         csat_rating: r.opt_i64(17)?,
+        tags: Vec::new(),
     })
 }
 
@@ -589,15 +697,16 @@ pub fn page(
     limit: i64,
 ) -> Result<Vec<TicketRow>, StoreError> {
     let sql = format!(
-        "{ROW_SELECT} WHERE t.account_id = $1 AND ($2 = 'all' OR t.status = $2) AND {VISIBLE_TO}
+        "SELECT {ROW_COLUMNS} {ROW_JOINS} WHERE t.account_id = $1 AND ($2 = 'all' OR t.status = $2) AND {VISIBLE_TO}
          AND t.id > $4 ORDER BY t.id LIMIT $5"
     );
     let status = status.map_or("all", TicketStatus::as_str);
-    c.query_all(
+    let rows = c.query_all(
         &sql,
         params![account, status, visibility.agent_id(), after, limit],
         row,
-    )
+    )?;
+    with_tags(c, rows)
 }
 
 /// One ticket, if it exists in the account and `visibility` allows it.
@@ -607,6 +716,29 @@ pub fn visible(
     id: TicketId,
     visibility: Visibility,
 ) -> Result<TicketRow, StoreError> {
-    let sql = format!("{ROW_SELECT} WHERE t.account_id = $1 AND t.id = $2 AND {VISIBLE_TO}");
-    c.query_one(&sql, params![account, id, visibility.agent_id()], row)
+    let sql = format!(
+        "SELECT {ROW_COLUMNS} {ROW_JOINS} WHERE t.account_id = $1 AND t.id = $2 AND {VISIBLE_TO}"
+    );
+    let found = c.query_one(&sql, params![account, id, visibility.agent_id()], row)?;
+    Ok(with_tags(c, vec![found])?.remove(0))
+}
+
+/// A contact's tickets that `visibility` allows, newest first.
+pub fn of_contact(
+    c: &mut dyn Conn,
+    account: AccountId,
+    contact: ContactId,
+    visibility: Visibility,
+    limit: i64,
+) -> Result<Vec<TicketRow>, StoreError> {
+    let sql = format!(
+        "SELECT {ROW_COLUMNS} {ROW_JOINS} WHERE t.account_id = $1 AND t.contact_id = $2 AND {VISIBLE_TO}
+         ORDER BY t.id DESC LIMIT $4"
+    );
+    let rows = c.query_all(
+        &sql,
+        params![account, contact, visibility.agent_id(), limit],
+        row,
+    )?;
+    with_tags(c, rows)
 }

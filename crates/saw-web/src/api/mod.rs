@@ -1,8 +1,11 @@
 //! The REST API under `/api/v1`: bearer tokens only (`saw token create`), JSON in and out,
 //! errors as `{"error": {"code", "message"}}`. It calls the same services as the pages.
 
+mod contacts;
 mod events;
-mod tickets;
+mod quick_replies;
+mod tags;
+pub(crate) mod tickets;
 
 use axum::extract::{FromRequest, Request, State};
 use axum::http::StatusCode;
@@ -23,15 +26,38 @@ use crate::extract::ApiUser;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
+    let (ticket_tags, ticket_tag) = tags::routes(tags::Kind::Ticket);
+    let (contact_tags, contact_tag) = tags::routes(tags::Kind::Contact);
     Router::new()
         .route("/me", get(me))
         .route("/users", get(list_users).post(create_user))
         .route("/queues", get(list_queues))
         .route("/tickets", get(tickets::list))
+        .route("/tickets/{id}", get(tickets::one))
+        .route("/contacts/{id}", get(contacts::get).patch(contacts::patch))
+        .route("/tickets/{id}/tags", ticket_tags)
+        .route("/tickets/{id}/tags/{tag}", ticket_tag)
+        .route("/contacts/{id}/tags", contact_tags)
+        .route("/contacts/{id}/tags/{tag}", contact_tag)
+        .route("/tags", get(tags::list).post(tags::create))
+        .route("/tags/{id}", axum::routing::delete(tags::delete))
+        .route(
+            "/quick-replies",
+            get(quick_replies::list).post(quick_replies::create),
+        )
+        .route(
+            "/quick-replies/{id}",
+            axum::routing::patch(quick_replies::update).delete(quick_replies::delete),
+        )
         .route("/tickets/{id}/accept", ticket_action(TicketAction::Accept))
         .route(
             "/tickets/{id}/resolve",
             ticket_action(TicketAction::Resolve),
+        )
+        .route("/tickets/{id}/reopen", ticket_action(TicketAction::Reopen))
+        .route(
+            "/tickets/{id}/transfer",
+            axum::routing::post(tickets::transfer),
         )
         .route(
             "/tickets/{id}/return-to-bot",
@@ -64,7 +90,7 @@ fn ticket_action(action: TicketAction) -> axum::routing::MethodRouter<AppState> 
         move |State(state): State<AppState>,
               ApiUser(user): ApiUser,
               axum::extract::Path(id): axum::extract::Path<String>| {
-            tickets::act(state, user, id, action)
+            tickets::act(state, user, id, action.clone())
         },
     )
 }
@@ -134,14 +160,27 @@ async fn me(
     Ok(Json(user_json(&user, &queues)))
 }
 
+/// Everyone may list the account's people (to transfer a ticket to one); e-mail addresses,
+/// roles and sign-in details only admins.
 async fn list_users(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
 ) -> Result<Json<Value>, ApiError> {
-    require_admin(&user)?;
     let users = saw_app::users::list(&state.app, user.account_id).await?;
-    let list: Vec<Value> = users.iter().map(|(u, q)| user_json(u, q)).collect();
-    Ok(Json(json!({ "users": list })))
+    let list: Vec<Value> = users
+        .iter()
+        .filter(|(u, _)| user.role.is_admin() || u.active)
+        .map(|(u, q)| match user.role.is_admin() {
+            true => user_json(u, q),
+            false => json!({
+                "id": u.id,
+                "name": u.name,
+                "active": u.active,
+                "queues": q.iter().map(|q| json!({"id": q.id, "name": q.name})).collect::<Vec<_>>(),
+            }),
+        })
+        .collect();
+    Ok(Json(json!({ "items": list })))
 }
 
 #[derive(Debug, Deserialize)]
@@ -197,7 +236,7 @@ async fn list_queues(
             .map(|q| queue_json(q, None))
             .collect()
     };
-    Ok(Json(json!({ "queues": list })))
+    Ok(Json(json!({ "items": list })))
 }
 
 #[cfg(test)]

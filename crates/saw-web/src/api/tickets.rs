@@ -76,6 +76,17 @@ pub async fn list(
     })))
 }
 
+/// `GET /api/v1/tickets/{id}`.
+pub async fn one(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
+    let ticket = saw_app::tickets::one(&state.app, &user, TicketId::new(id)).await?;
+    Ok(Json(ticket_json(&ticket)))
+}
+
 pub async fn messages(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -103,7 +114,33 @@ pub async fn act(
     Ok(Json(ticket_json(&row)))
 }
 
-fn ticket_json(t: &TicketRow) -> Value {
+#[derive(Debug, Deserialize)]
+pub struct TransferBody {
+    #[serde(default)]
+    queue_id: Option<i64>,
+    #[serde(default)]
+    user_id: Option<i64>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+/// `POST /api/v1/tickets/{id}/transfer`: to a queue (pending there), a person (open and
+/// theirs) or both, with an optional note.
+pub async fn transfer(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    super::ApiJson(body): super::ApiJson<TransferBody>,
+) -> Result<Json<Value>, ApiError> {
+    let to = saw_app::tickets::Transfer {
+        queue: body.queue_id.map(saw_core::ids::QueueId::new),
+        user: body.user_id.map(saw_core::ids::UserId::new),
+        note: body.note,
+    };
+    act(state, user, id, TicketAction::Transfer(to)).await
+}
+
+pub(crate) fn ticket_json(t: &TicketRow) -> Value {
     json!({
         "id": t.id,
         "status": t.status.as_str(),
@@ -121,10 +158,11 @@ fn ticket_json(t: &TicketRow) -> Value {
         "created_at": t.created_at,
         "last_message_at": t.last_message_at,
         "csat_rating": t.csat_rating,
+        "tags": t.tags.iter().map(super::tags::tag_json).collect::<Vec<_>>(),
     })
 }
 
-fn message_json(m: &MessageRow) -> Value {
+pub(crate) fn message_json(m: &MessageRow) -> Value {
     // The provider's raw JSON is exposed only for kinds SAW cannot show.
     let raw = (m.kind == MessageKind::Unsupported)
         .then(|| {

@@ -26,6 +26,7 @@ struct SettingsPage {
     sandbox_public: bool,
     bot_idle_minutes: String,
     csat: bool,
+    signature: bool,
 }
 
 fn page(chrome: Chrome, account: &Account) -> SettingsPage {
@@ -41,6 +42,7 @@ fn page(chrome: Chrome, account: &Account) -> SettingsPage {
         sandbox_public: account.conversations.sandbox_public,
         bot_idle_minutes: account.conversations.bot_idle_minutes.to_string(),
         csat: account.conversations.csat,
+        signature: account.conversations.signature,
     }
 }
 
@@ -61,6 +63,7 @@ pub async fn save_conversations(
         sandbox_public: form.get("sandbox_public") == "on",
         bot_idle_minutes: form.get("bot_idle_minutes"),
         csat: form.get("csat") == "on",
+        signature: form.get("signature") == "on",
     };
     let actor = Actor::user(&viewer.user, viewer.client.ip.clone());
     let saved = match ConversationSettings::parse(typed) {
@@ -80,6 +83,7 @@ pub async fn save_conversations(
             p.sandbox_public = typed.sandbox_public;
             p.bot_idle_minutes = typed.bot_idle_minutes.to_owned();
             p.csat = typed.csat;
+            p.signature = typed.signature;
             (error::status_of(&e), render(&p, viewer.t)).into_response()
         }
     }

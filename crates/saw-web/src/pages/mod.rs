@@ -8,9 +8,11 @@ pub mod admin_flows;
 pub mod admin_hours;
 pub mod admin_queues;
 pub mod admin_settings;
+pub mod admin_tags;
 pub mod admin_users;
 pub mod inbox;
 pub mod login;
+pub mod quick_replies;
 pub mod sandbox;
 pub mod sandbox_public;
 

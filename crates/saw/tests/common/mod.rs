@@ -11,6 +11,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 pub use saw_testkit::TestDb;
+use serde_json::Value;
 
 pub const ADMIN_EMAIL: &str = "admin@loja.com.br";
 pub const ADMIN_PASSWORD: &str = "senha-do-admin-123";
@@ -419,4 +420,92 @@ pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     files
+}
+
+/// Writes on the sandbox as customer `who` and waits for the answer containing `expect`.
+pub async fn say_as(
+    browser: &Browser,
+    who: &str,
+    text: &str,
+    option: Option<&str>,
+    expect: &str,
+) -> String {
+    let mut fields = vec![("cliente", who), ("nome", "Maria Souza"), ("texto", text)];
+    if let Some(option) = option {
+        fields.push(("opcao", option));
+    }
+    let sent = browser.submit("/sandbox", "/sandbox", &fields).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let back = sent.location.unwrap();
+    let mut page = String::new();
+    // The customer's bubble: the text alone could also be in a random token.
+    let said = format!("<span class=\"text\">{text}</span>");
+    for _ in 0..100 {
+        page = browser.get(&back).await.body;
+        // The answer comes after the customer's message on the phone.
+        if page.rfind(&said).is_some() && page.rfind(expect) > page.rfind(&said) {
+            return page;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no answer with {expect:?} after {text:?}: {page}");
+}
+
+pub async fn post_api(server: &Server, token: &str, path: &str) -> (StatusCode, Value) {
+    let resp = server
+        .api()
+        .post(server.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    (resp.status(), resp.json().await.unwrap_or(Value::Null))
+}
+
+pub async fn ticket_of(server: &Server, token: &str, status: &str) -> Value {
+    let list = get_json(server, token, &format!("/api/v1/tickets?status={status}")).await;
+    list["items"][0].clone()
+}
+
+/// The password of the agents [`add_agent`] creates.
+pub const AGENT_PASSWORD: &str = "senha-forte-123";
+
+/// Adds an agent of `queue` through the CLI and answers an API token of theirs.
+pub fn add_agent(db: &TestDb, email: &str, name: &str, queue: &str) -> String {
+    let out = cli(
+        db,
+        &[
+            "user",
+            "add",
+            "--email",
+            email,
+            "--name",
+            name,
+            "--role",
+            "agent",
+            "--queue",
+            queue,
+            "--password",
+            AGENT_PASSWORD,
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&cli(
+        db,
+        &["token", "create", "--name", name, "--user", email],
+    ))
+    .trim()
+    .to_owned()
+}
+
+/// The customer `who` writes `text` on the sandbox (no answer awaited).
+pub async fn customer_writes(admin: &Browser, who: &str, text: &str) {
+    let sent = admin
+        .submit(
+            "/sandbox",
+            "/sandbox",
+            &[("cliente", who), ("nome", "Maria Souza"), ("texto", text)],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
 }

@@ -1,0 +1,113 @@
+//! What the agents' inbox reads: a tab a page at a time, one conversation (its last
+//! messages, the contact and their earlier tickets), and what each person has read.
+
+use saw_core::ids::{MessageId, TicketId};
+use saw_core::user::User;
+use saw_store::repo::contacts::{self, ContactCard};
+use saw_store::repo::inbox::{self, Cursor, Filter, InboxRow, Tab};
+use saw_store::repo::messages::{self, MessageRow};
+use saw_store::repo::tickets::{self, TicketRow};
+
+use crate::tickets::visibility;
+use crate::{App, AppError};
+
+/// How many tickets a page of a tab has.
+pub const PAGE: i64 = 50;
+/// How many messages a conversation shows at first, and per "older messages" step.
+pub const MESSAGES_PAGE: i64 = 100;
+
+/// A page of one tab, the cursor of the next page, and the counters of the tabs.
+pub struct TabPage {
+    pub rows: Vec<InboxRow>,
+    pub next: Option<Cursor>,
+    pub pending: i64,
+    pub mine: i64,
+}
+
+pub async fn tab(
+    app: &App,
+    user: &User,
+    tab: Tab,
+    filter: Filter,
+    after: Option<Cursor>,
+) -> Result<TabPage, AppError> {
+    let (account, visibility, viewer) = (user.account_id, visibility(user), user.id);
+    app.store
+        .read(move |c| {
+            let mut rows = inbox::page(
+                c,
+                account,
+                visibility,
+                viewer,
+                tab,
+                &filter,
+                after,
+                PAGE + 1,
+            )?;
+            let next = if rows.len() as i64 > PAGE {
+                rows.truncate(PAGE as usize);
+                rows.last().map(|r| r.cursor)
+            } else {
+                None
+            };
+            let (pending, mine) = inbox::counts(c, account, visibility, viewer)?;
+            Ok(TabPage {
+                rows,
+                next,
+                pending,
+                mine,
+            })
+        })
+        .await
+}
+
+/// One conversation as an agent reads it.
+pub struct Conversation {
+    pub ticket: TicketRow,
+    /// The last messages (before `before`), oldest first.
+    pub messages: Vec<MessageRow>,
+    /// Where the older messages start, when there are more.
+    pub older: Option<MessageId>,
+    pub contact: ContactCard,
+    /// The contact's other tickets on every channel, newest first.
+    pub history: Vec<TicketRow>,
+}
+
+/// Reads a conversation `user` may see; showing its latest messages marks them read.
+pub async fn conversation(
+    app: &App,
+    user: &User,
+    id: TicketId,
+    before: Option<MessageId>,
+) -> Result<Conversation, AppError> {
+    let (account, visibility, viewer) = (user.account_id, visibility(user), user.id);
+    app.store
+        .write(move |c| {
+            let ticket = tickets::visible(c, account, id, visibility)?;
+            let mut list = messages::of_ticket_before(c, account, id, before, MESSAGES_PAGE + 1)?;
+            let older = if list.len() as i64 > MESSAGES_PAGE {
+                list.remove(0);
+                list.first().map(|m| m.id)
+            } else {
+                None
+            };
+            if before.is_none()
+                && let Some(last) = list.last()
+            {
+                inbox::mark_read(c, viewer, id, last.id)?;
+            }
+            let contact = contacts::card(c, account, ticket.contact_id)?;
+            let history = tickets::of_contact(c, account, ticket.contact_id, visibility, 20)?
+                .into_iter()
+                .filter(|t| t.id != id)
+                .collect();
+            Ok(Conversation {
+                ticket,
+                messages: list,
+                older,
+                contact,
+                history,
+            })
+        })
+        .await
+}

@@ -1,0 +1,29 @@
+-- What each person last read of each ticket: the inbox's unread counters.
+CREATE TABLE ticket_reads (
+    user_id               INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    ticket_id             INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    last_read_message_id  INTEGER NOT NULL,
+    PRIMARY KEY (user_id, ticket_id)
+);
+
+-- The inbox's tabs: waiting oldest first, and the others by their last message.
+CREATE INDEX tickets_inbox_waiting ON tickets(account_id, status, queued_at);
+CREATE INDEX tickets_inbox_recent ON tickets(account_id, status, last_message_at);
+
+-- Agents' replies start with their name ("*Ana*: …") when the account wants it.
+ALTER TABLE accounts ADD COLUMN signature INTEGER NOT NULL DEFAULT 0;
+
+-- Quick replies, made again before any was written: each belongs to a person (their own)
+-- or to nobody (shared with the whole team), and a shortcut is unique per owner.
+DROP TABLE quick_replies;
+CREATE TABLE quick_replies (
+    id             INTEGER PRIMARY KEY,
+    account_id     INTEGER NOT NULL REFERENCES accounts(id),
+    owner_user_id  INTEGER REFERENCES users(id) ON DELETE CASCADE,
+    shortcut       TEXT    NOT NULL,
+    body           TEXT    NOT NULL,
+    created_by     INTEGER REFERENCES users(id),
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX quick_replies_shortcut ON quick_replies(account_id, COALESCE(owner_user_id, 0), shortcut);

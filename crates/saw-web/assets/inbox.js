@@ -1,0 +1,242 @@
+// The inbox, live: it listens to /inbox/events and, when something the person may see
+// changes, reads this same page again and swaps in its parts (the tabs' counters, the
+// list, the open conversation's header, messages and contact). The page works without it.
+(function () {
+  'use strict';
+  var root = document.getElementById('inbox');
+  if (!root || !window.EventSource) { return; }
+
+  var PARTS = ['inbox-tabs', 'inbox-list', 'conversation-head', 'messages', 'contact-panel'];
+  var text = function (name) { return root.getAttribute('data-text-' + name) || ''; };
+  var openTicket = root.getAttribute('data-open');
+
+  // --- Settings: sound and notifications, per browser -----------------------------------
+  var settings = {
+    sound: localStorage.getItem('saw.sound') !== 'off',
+    notify: localStorage.getItem('saw.notify') === 'on'
+  };
+  var alerts = root.querySelector('.alerts');
+  if (alerts) {
+    alerts.hidden = false;
+    alerts.querySelectorAll('input[data-setting]').forEach(function (box) {
+      var name = box.getAttribute('data-setting');
+      box.checked = settings[name] && (name !== 'notify' || notificationsAllowed());
+      box.addEventListener('change', function () {
+        settings[name] = box.checked;
+        localStorage.setItem('saw.' + name, box.checked ? 'on' : 'off');
+        if (name === 'notify' && box.checked && window.Notification && Notification.permission === 'default') {
+          Notification.requestPermission().then(function (p) { box.checked = p === 'granted'; });
+        }
+      });
+    });
+  }
+
+  function notificationsAllowed() {
+    return !!window.Notification && Notification.permission === 'granted';
+  }
+
+  var audio = null;
+  function beep() {
+    if (!settings.sound) { return; }
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      var osc = audio.createOscillator(), gain = audio.createGain();
+      osc.type = 'sine';
+      osc.frequency.value = 880;
+      gain.gain.setValueAtTime(0.0001, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.25, audio.currentTime + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + 0.35);
+      osc.connect(gain).connect(audio.destination);
+      osc.start();
+      osc.stop(audio.currentTime + 0.4);
+    } catch (e) { /* no sound available */ }
+  }
+  // Browsers allow sound only after the person touched the page once.
+  document.addEventListener('click', function () {
+    if (!audio && (window.AudioContext || window.webkitAudioContext)) {
+      try { audio = new (window.AudioContext || window.webkitAudioContext)(); } catch (e) { audio = null; }
+    }
+  }, { once: true });
+
+  function notify(title, body, ticketId) {
+    beep();
+    if (!settings.notify || !notificationsAllowed()) { return; }
+    var n = new Notification(title, { body: body, tag: 'saw-ticket-' + ticketId, icon: '/static/icon.svg' });
+    n.onclick = function () { window.focus(); location.href = '/inbox/tickets/' + ticketId; };
+  }
+
+  function toast(message) {
+    var box = document.createElement('div');
+    box.className = 'toast';
+    box.setAttribute('role', 'status');
+    box.textContent = message;
+    document.body.appendChild(box);
+    setTimeout(function () { box.remove(); }, 5000);
+  }
+
+  function contactName(ticket) {
+    var c = ticket && ticket.contact || {};
+    return c.name || c.phone || c.external_id || '';
+  }
+
+  // --- What an event means for this person ----------------------------------------------
+  function listed(ticketId) {
+    return document.querySelector('#inbox-list [data-ticket-id="' + ticketId + '"]');
+  }
+
+  function onEvent(type, data) {
+    if (type === 'ticket.created' || type === 'ticket.updated') {
+      var t = data.ticket, before = listed(t.id);
+      var wasPending = before && before.getAttribute('data-status') === 'pending';
+      if (t.status === 'pending' && !wasPending) {
+        notify(text('new-ticket'), contactName(t) + (t.queue ? ' · ' + t.queue.name : ''), t.id);
+      }
+      if (wasPending && t.status === 'open' && t.assignee && !isMe(t.assignee.id)) {
+        toast(text('taken').replace('{cliente}', contactName(t)).replace('{agente}', t.assignee.name));
+      }
+    } else if (type === 'message.created' && data.message.direction === 'in') {
+      var row = listed(data.ticket_id);
+      var mine = (row && row.hasAttribute('data-mine')) || String(data.ticket_id) === openTicket;
+      if (mine) {
+        notify(text('new-message'), data.message.text || '', data.ticket_id);
+      }
+    }
+  }
+
+  function isMe(id) { return String(id) === root.getAttribute('data-me'); }
+
+  // --- Reading the page again -----------------------------------------------------------
+  var timer = null, busy = false, again = false;
+  function schedule() {
+    if (timer) { return; }
+    timer = setTimeout(function () { timer = null; refresh(); }, 120);
+  }
+
+  function refresh() {
+    if (busy) { again = true; return; }
+    busy = true;
+    fetch(location.href, { credentials: 'same-origin', headers: { 'Accept': 'text/html' } })
+      .then(function (r) {
+        if (r.status === 404 && openTicket) {
+          // The open ticket left this person's queues (a transfer): back to the list.
+          location.assign('/inbox?' + (root.getAttribute('data-keep') || '') + '&ok=ticket_gone');
+          return null;
+        }
+        return r.ok ? r.text() : null;
+      })
+      .then(function (html) { if (html) { swap(html); } })
+      .catch(function () { /* the next event tries again */ })
+      .then(function () {
+        busy = false;
+        if (again) { again = false; refresh(); }
+      });
+  }
+
+  function swap(html) {
+    var doc = new DOMParser().parseFromString(html, 'text/html');
+    PARTS.forEach(function (id) {
+      var fresh = doc.getElementById(id), current = document.getElementById(id);
+      if (!fresh || !current) { return; }
+      // Leave alone what the person is using: an open menu or a form being filled.
+      var inUse = current.querySelector('details[open]') || current.contains(document.activeElement);
+      if (inUse && (id === 'conversation-head' || id === 'contact-panel')) { return; }
+      if (id === 'messages') {
+        var wrap = current.parentElement;
+        var atBottom = wrap.scrollHeight - wrap.scrollTop - wrap.clientHeight < 40;
+        current.replaceWith(fresh);
+        if (atBottom) { wrap.scrollTop = wrap.scrollHeight; }
+      } else if (id === 'inbox-list') {
+        var scroll = current.scrollTop;
+        current.replaceWith(fresh);
+        fresh.scrollTop = scroll;
+      } else {
+        current.replaceWith(fresh);
+      }
+    });
+    var freshRoot = doc.getElementById('inbox');
+    if (freshRoot && freshRoot.className !== root.className) { root.className = freshRoot.className; }
+  }
+
+  // --- The stream -----------------------------------------------------------------------
+  var source = new EventSource('/inbox/events');
+  ['message.created', 'message.status', 'message.updated', 'ticket.created', 'ticket.updated'].forEach(function (type) {
+    source.addEventListener(type, function (e) {
+      var data = null;
+      try { data = JSON.parse(e.data); } catch (err) { return; }
+      onEvent(type, data);
+      schedule();
+    });
+  });
+  source.addEventListener('reload', schedule);
+  // After a reconnect the browser resends the last id; what was missed arrives first.
+  source.addEventListener('open', function () { root.setAttribute('data-live', 'on'); });
+  source.addEventListener('error', function () { root.setAttribute('data-live', 'off'); });
+
+  // --- The conversation -----------------------------------------------------------------
+  var wrap = document.querySelector('.messages-wrap');
+  if (wrap) { wrap.scrollTop = wrap.scrollHeight; }
+  var composer = document.getElementById('composer');
+  if (composer) {
+    var box = composer.querySelector('textarea');
+    box.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        if (box.value.trim()) { composer.requestSubmit(); }
+      }
+    });
+    composer.addEventListener('submit', function () {
+      composer.querySelector('button[type=submit]').disabled = true;
+    });
+    quickReplies(composer, box);
+  }
+
+  // "/" at the start of the reply box offers the quick replies whose shortcut or text
+  // match what follows; Enter or a click puts the chosen text in the box.
+  function quickReplies(form, box) {
+    var list = form.querySelector('#quick-replies');
+    if (!list) { return; }
+    var items = Array.prototype.slice.call(list.children);
+    var active = -1;
+    function shown() { return items.filter(function (li) { return !li.hidden; }); }
+    function highlight(i) {
+      var visible = shown();
+      visible.forEach(function (li, n) { li.classList.toggle('active', n === i); });
+      active = i;
+    }
+    function choose(li) {
+      box.value = li.getAttribute('data-body');
+      list.hidden = true;
+      box.focus();
+    }
+    box.addEventListener('input', function () {
+      var typed = box.value;
+      if (typed.charAt(0) !== '/' || typed.indexOf('\n') >= 0 || !items.length) { list.hidden = true; return; }
+      var q = typed.slice(1).toLowerCase();
+      items.forEach(function (li) {
+        var hit = li.getAttribute('data-shortcut').indexOf(q) === 0 ||
+          li.getAttribute('data-body').toLowerCase().indexOf(q) >= 0;
+        li.hidden = !hit;
+      });
+      list.hidden = shown().length === 0;
+      highlight(list.hidden ? -1 : 0);
+    });
+    box.addEventListener('keydown', function (e) {
+      if (list.hidden) { return; }
+      var visible = shown();
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        e.preventDefault();
+        var step = e.key === 'ArrowDown' ? 1 : visible.length - 1;
+        highlight((active + step) % visible.length);
+      } else if ((e.key === 'Enter' || e.key === 'Tab') && visible[active]) {
+        e.preventDefault();
+        e.stopImmediatePropagation();
+        choose(visible[active]);
+      } else if (e.key === 'Escape') {
+        list.hidden = true;
+      }
+    }, true);
+    items.forEach(function (li) {
+      li.addEventListener('mousedown', function (e) { e.preventDefault(); choose(li); });
+    });
+  }
+})();

@@ -1,0 +1,772 @@
+//! The agents' workspace over HTTP: transfers, reopening, the queue rule on every ticket
+//! endpoint and on the live stream, resuming the stream, and the inbox pages themselves.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// A customer of the sandbox walks the example menu into `queue` ("Comercial" or
+/// "Suporte"); answers the ticket's id.
+async fn customer_waits_in(
+    server: &Server,
+    admin: &Browser,
+    token: &str,
+    who: &str,
+    queue: &str,
+) -> i64 {
+    say_as(admin, who, "oi", None, "Como podemos ajudar?").await;
+    if queue == "Suporte" {
+        say_as(admin, who, "Suporte", None, "Sobre o que é?").await;
+        say_as(admin, who, "Status do pedido", None, "número do seu pedido").await;
+        say_as(admin, who, "4521", None, "protocolo").await;
+    } else {
+        say_as(admin, who, queue, None, "protocolo").await;
+    }
+    let list = get_json(server, token, "/api/v1/tickets?status=pending").await;
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["queue"]["name"] == queue && t["contact"]["external_id"] == who)
+        .unwrap_or_else(|| panic!("{who} waits in {queue}: {list}"))["id"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn post_json(server: &Server, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+    let resp = server
+        .api()
+        .post(server.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (resp.status(), resp.json().await.unwrap_or(Value::Null))
+}
+
+async fn status_of(server: &Server, token: &str, path: &str) -> StatusCode {
+    server
+        .api()
+        .get(server.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+fn id_named(list: &Value, name: &str) -> i64 {
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == name)
+        .unwrap_or_else(|| panic!("{name} in {list}"))["id"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn tickets_move_between_queues_and_people_and_each_agent_sees_only_theirs() {
+    for db in saw_testkit::backends() {
+        let server = Server::start(&db);
+        let admin = server.admin_browser().await;
+        let token = api_token(&db);
+        let ana = add_agent(&db, "ana@loja.com.br", "Ana", "Comercial");
+        let caio = add_agent(&db, "caio@loja.com.br", "Caio", "Suporte");
+        let ticket = customer_waits_in(&server, &admin, &token, "joana", "Comercial").await;
+        let base = format!("/api/v1/tickets/{ticket}");
+
+        // Caio (Suporte) may not read or touch a ticket of Comercial.
+        for path in ["", "/messages"] {
+            let status = status_of(&server, &caio, &format!("{base}{path}")).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{}: GET {path}", db.name);
+        }
+        for action in ["accept", "resolve", "reopen", "return-to-bot"] {
+            let (status, _) = post_api(&server, &caio, &format!("{base}/{action}")).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{}: {action}", db.name);
+        }
+        let (status, _) = post_json(
+            &server,
+            &caio,
+            &format!("{base}/transfer"),
+            json!({"user_id": 1}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{}: transfer", db.name);
+
+        let queues = get_json(&server, &ana, "/api/v1/queues").await;
+        assert_eq!(queues["items"].as_array().unwrap().len(), 1, "{queues}");
+        let all_queues = get_json(&server, &token, "/api/v1/queues").await;
+        let suporte = id_named(&all_queues, "Suporte");
+        let people = get_json(&server, &caio, "/api/v1/users").await;
+        let ana_id = id_named(&people, "Ana");
+
+        let (status, _) = post_api(&server, &ana, &format!("{base}/accept")).await;
+        assert_eq!(status, StatusCode::OK, "{}", db.name);
+
+        // Nowhere to go, or somewhere that does not exist: refused, nothing changes.
+        for (body, code) in [
+            (json!({}), "no_transfer_target"),
+            (json!({"note": "só a nota"}), "no_transfer_target"),
+            (json!({"queue_id": 999_999}), "unknown_queue"),
+            (json!({"user_id": 999_999}), "unknown_user"),
+            (
+                json!({"queue_id": suporte, "note": "x".repeat(1001)}),
+                "note_too_long",
+            ),
+        ] {
+            let (status, answer) =
+                post_json(&server, &ana, &format!("{base}/transfer"), body.clone()).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
+            assert_eq!(answer["error"]["code"], code, "{}: {body}", db.name);
+        }
+        let still = get_json(&server, &ana, &base).await;
+        assert_eq!(still["status"], "open", "{}: {still}", db.name);
+        assert_eq!(still["assignee"]["name"], "Ana");
+
+        // To a queue alone: pending there, nobody's.
+        let (status, moved) = post_json(
+            &server,
+            &ana,
+            &format!("{base}/transfer"),
+            json!({"queue_id": suporte, "note": "Quer a 2ª via do boleto"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{}: {moved}", db.name);
+        assert_eq!(moved["status"], "pending");
+        assert_eq!(moved["queue"]["name"], "Suporte");
+        assert_eq!(moved["assignee"], Value::Null);
+        assert_eq!(
+            status_of(&server, &ana, &base).await,
+            StatusCode::NOT_FOUND,
+            "{}: it left Ana's queues",
+            db.name
+        );
+        let conversation = get_json(&server, &caio, &format!("{base}/messages")).await;
+        let note = conversation["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["private"] == true)
+            .unwrap_or_else(|| panic!("the note travels with the ticket: {conversation}"));
+        assert_eq!(note["text"], "Quer a 2ª via do boleto");
+        assert_eq!(note["author"]["name"], "Ana");
+
+        // To a person: open and theirs, in the queue it was in.
+        let (status, moved) = post_json(
+            &server,
+            &caio,
+            &format!("{base}/transfer"),
+            json!({"user_id": ana_id}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{}: {moved}", db.name);
+        assert_eq!(moved["status"], "open");
+        assert_eq!(moved["assignee"]["name"], "Ana");
+        assert_eq!(moved["queue"]["name"], "Suporte");
+        assert_eq!(status_of(&server, &ana, &base).await, StatusCode::OK);
+
+        // Resolved: no transfer; reopening makes it the reopener's, once.
+        let (status, _) = post_api(&server, &ana, &format!("{base}/resolve")).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, answer) = post_json(
+            &server,
+            &ana,
+            &format!("{base}/transfer"),
+            json!({"queue_id": suporte}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(answer["error"]["code"], "transfer_resolved", "{answer}");
+        let (status, reopened) = post_api(&server, &token, &format!("{base}/reopen")).await;
+        assert_eq!(status, StatusCode::OK, "{}: {reopened}", db.name);
+        assert_eq!(reopened["status"], "open");
+        assert_eq!(reopened["assignee"]["name"], "Administrador");
+        let (status, answer) = post_api(&server, &token, &format!("{base}/reopen")).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(answer["error"]["code"], "not_resolved");
+
+        assert_eq!(
+            scalar(
+                &db,
+                "SELECT COUNT(*) FROM ticket_events WHERE kind = 'transferred'"
+            )
+            .await,
+            2,
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            scalar(
+                &db,
+                "SELECT COUNT(*) FROM ticket_events WHERE kind = 'transferred' AND note = 'Quer a 2ª via do boleto'"
+            )
+            .await,
+            1
+        );
+        assert_eq!(
+            scalar(
+                &db,
+                "SELECT COUNT(*) FROM audit_log WHERE action IN ('ticket.transferred', 'ticket.reopened')"
+            )
+            .await,
+            3,
+            "{}",
+            db.name
+        );
+    }
+}
+
+/// Reads an event stream until `done` holds for what arrived.
+async fn read_until(
+    response: &mut reqwest::Response,
+    seen: &mut String,
+    done: impl Fn(&str) -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while !done(seen) {
+        let chunk = tokio::time::timeout_at(deadline, response.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("the events arrive: {seen}"))
+            .unwrap()
+            .unwrap_or_else(|| panic!("the stream stays open: {seen}"));
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+async fn open_stream(server: &Server, token: &str, last_id: Option<&str>) -> reqwest::Response {
+    let mut request = server
+        .api()
+        .get(server.url("/api/v1/events"))
+        .bearer_auth(token);
+    if let Some(id) = last_id {
+        request = request.header("last-event-id", id);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response
+}
+
+/// The id of the last event in `seen` that contains `needle`.
+fn id_of_last(seen: &str, needle: &str) -> String {
+    seen.split("\n\n")
+        .filter(|e| e.contains(needle))
+        .filter_map(|e| e.lines().find_map(|l| l.strip_prefix("id: ")))
+        .last()
+        .unwrap_or_else(|| panic!("an event with {needle}: {seen}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_live_stream_keeps_the_queue_rule_resumes_and_ends_for_a_deactivated_agent() {
+    let db = saw_testkit::sqlite();
+    let server = Server::start(&db);
+    let admin = server.admin_browser().await;
+    let token = api_token(&db);
+    let ana = add_agent(&db, "ana@loja.com.br", "Ana", "Comercial");
+    let caio = add_agent(&db, "caio@loja.com.br", "Caio", "Suporte");
+    let mut ana_stream = open_stream(&server, &ana, None).await;
+    let mut caio_stream = open_stream(&server, &caio, None).await;
+
+    let comercial = customer_waits_in(&server, &admin, &token, "joana", "Comercial").await;
+    let suporte = customer_waits_in(&server, &admin, &token, "pedro", "Suporte").await;
+    let (mut ana_seen, mut caio_seen) = (String::new(), String::new());
+    let pending_in = |queue: &'static str| {
+        move |seen: &str| seen.contains("\"status\":\"pending\"") && seen.contains(queue)
+    };
+    read_until(
+        &mut ana_stream,
+        &mut ana_seen,
+        pending_in("\"name\":\"Comercial\""),
+    )
+    .await;
+    read_until(
+        &mut caio_stream,
+        &mut caio_seen,
+        pending_in("\"name\":\"Suporte\""),
+    )
+    .await;
+    // Events arrive in order: had Caio been sent Comercial's ticket, it would be here.
+    assert!(
+        !caio_seen.contains(&format!("\"ticket_id\":{comercial},"))
+            && !caio_seen.contains(&format!("\"id\":{comercial},\"last_message_at\""))
+            && !caio_seen.contains("joana"),
+        "an agent never receives an event of a queue they are not in: {caio_seen}"
+    );
+    assert!(!ana_seen.contains("pedro"), "{ana_seen}");
+    assert!(
+        ana_seen.contains("event: message.created") && ana_seen.contains("\"text\":\"Comercial\""),
+        "message events carry the message itself: {ana_seen}"
+    );
+
+    // Ana's connection drops; what happens meanwhile arrives when she resumes.
+    let last = id_of_last(&ana_seen, "event: ");
+    drop(ana_stream);
+    let (status, _) = post_json(
+        &server,
+        &token,
+        &format!("/api/v1/tickets/{comercial}/messages"),
+        json!({"text": "enquanto você estava fora"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let mut resumed = open_stream(&server, &ana, Some(&last)).await;
+    let mut again = String::new();
+    read_until(&mut resumed, &mut again, |s| {
+        s.contains("enquanto você estava fora")
+    })
+    .await;
+    assert!(
+        !again.contains("\"text\":\"Comercial\""),
+        "only what was missed is sent again: {again}"
+    );
+    let mut stale = open_stream(&server, &ana, Some("1")).await;
+    let mut reload = String::new();
+    read_until(&mut stale, &mut reload, |s| s.contains("event: reload")).await;
+
+    // Deactivated: Caio's open stream ends at once.
+    let caio_id = scalar(&db, "SELECT id FROM users WHERE email = 'caio@loja.com.br'").await;
+    let off = admin
+        .submit(
+            "/admin/users",
+            &format!("/admin/users/{caio_id}/active"),
+            &[],
+        )
+        .await;
+    assert!(off.status.is_redirection(), "{}", off.body);
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Ok(Some(_)) = caio_stream.chunk().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the deactivated agent's stream ends");
+    let _ = suporte;
+}
+
+/// An agent signed in with a browser-like client.
+async fn agent_browser(server: &Server, email: &str) -> Browser {
+    let browser = server.browser();
+    let page = browser.sign_in(email, AGENT_PASSWORD).await;
+    assert!(page.status.is_redirection(), "{}", page.body);
+    browser
+}
+
+#[tokio::test]
+async fn agents_answer_from_the_inbox_pages_and_customer_text_stays_text() {
+    for db in saw_testkit::backends() {
+        let server = Server::start(&db);
+        let admin = server.admin_browser().await;
+        let token = api_token(&db);
+        add_agent(&db, "ana@loja.com.br", "Ana", "Comercial");
+        add_agent(&db, "caio@loja.com.br", "Caio", "Suporte");
+        let ticket = customer_waits_in(&server, &admin, &token, "xss", "Comercial").await;
+        let attack = "<img src=x onerror=alert(1)>";
+        customer_writes(&admin, "xss", attack).await;
+        let ana = agent_browser(&server, "ana@loja.com.br").await;
+        let caio = agent_browser(&server, "caio@loja.com.br").await;
+
+        let list = ana.get("/inbox").await;
+        assert_eq!(list.status, StatusCode::OK, "{}", db.name);
+        assert!(
+            list.body.contains(&format!("data-ticket-id=\"{ticket}\"")),
+            "{}",
+            list.body
+        );
+        assert!(
+            list.body.contains("Maria Souza"),
+            "the contact's name is listed"
+        );
+        let elsewhere = caio.get("/inbox").await;
+        assert!(
+            !elsewhere
+                .body
+                .contains(&format!("data-ticket-id=\"{ticket}\"")),
+            "{}: not in Caio's queues",
+            db.name
+        );
+        assert_eq!(
+            caio.get(&format!("/inbox/tickets/{ticket}")).await.status,
+            StatusCode::NOT_FOUND
+        );
+
+        let open = ana.get(&format!("/inbox/tickets/{ticket}")).await;
+        assert_eq!(open.status, StatusCode::OK);
+        assert!(
+            open.body.contains("&#60;img src=x onerror=alert(1)&#62;")
+                && !open.body.contains(attack),
+            "{}: customer text is escaped: {}",
+            db.name,
+            open.body
+        );
+        assert!(
+            open.body.contains("Como podemos ajudar?"),
+            "the bot's part is shown"
+        );
+
+        // Accept, reply (signed), note; the customer reads the reply, never the note.
+        let accepted = ana
+            .submit(
+                &format!("/inbox/tickets/{ticket}"),
+                &format!("/inbox/tickets/{ticket}/accept"),
+                &[],
+            )
+            .await;
+        assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.body);
+        let back = accepted.location.unwrap();
+        assert!(
+            back.contains("aba=meus") && back.contains("ok=ticket_accepted"),
+            "{back}"
+        );
+        let second = caio
+            .submit("/inbox", &format!("/inbox/tickets/{ticket}/accept"), &[])
+            .await;
+        assert_eq!(second.status, StatusCode::NOT_FOUND);
+
+        let signed = admin
+            .submit(
+                "/admin/settings",
+                "/admin/settings/conversations",
+                &[
+                    ("greeting", ""),
+                    ("reopen_grace_minutes", "120"),
+                    ("bot_idle_minutes", "30"),
+                    ("signature", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
+        let page = format!("/inbox/tickets/{ticket}");
+        let reply_key = between(&ana.get(&page).await.body, "name=\"key\" value=\"", "\"").unwrap();
+        for _ in 0..2 {
+            // A double submit of the same form sends once.
+            let sent = ana
+                .submit(
+                    &page,
+                    &format!("/inbox/tickets/{ticket}/reply"),
+                    &[("text", "Olá! Posso ajudar."), ("key", &reply_key)],
+                )
+                .await;
+            assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+        }
+        let noted = ana
+            .submit(
+                &page,
+                &format!("/inbox/tickets/{ticket}/reply"),
+                &[("text", "cliente VIP"), ("private", "on")],
+            )
+            .await;
+        assert_eq!(noted.status, StatusCode::SEE_OTHER);
+        customer_writes(&admin, "xss", "obrigada").await;
+        let phone = admin
+            .get("/sandbox?cliente=xss&nome=Maria+Souza")
+            .await
+            .body;
+        assert_eq!(
+            phone.matches("*Ana*: Olá! Posso ajudar.").count(),
+            1,
+            "{}: the customer gets the signed reply once",
+            db.name
+        );
+        assert!(
+            !phone.contains("cliente VIP"),
+            "notes never reach the customer"
+        );
+
+        // Unread counter: Ana's list counts the customer's new message until she opens it.
+        let mine = ana.get("/inbox?aba=meus").await;
+        assert!(mine.body.contains("class=\"unread\""), "{}", mine.body);
+        ana.get(&page).await;
+        let mine = ana.get("/inbox?aba=meus").await;
+        assert!(!mine.body.contains("class=\"unread\""), "{}", mine.body);
+
+        // Search finds message text; the contact is edited from the panel.
+        let found = ana.get("/inbox?aba=meus&busca=obrigada").await;
+        assert!(found.body.contains(&format!("data-ticket-id=\"{ticket}\"")));
+        let none = ana.get("/inbox?aba=meus&busca=nada-disso").await;
+        assert!(!none.body.contains(&format!("data-ticket-id=\"{ticket}\"")));
+        let saved = ana
+            .submit(
+                &page,
+                &format!("/inbox/tickets/{ticket}/contact"),
+                &[
+                    ("name", "Maria S. (VIP)"),
+                    ("notes", "Prefere ser chamada à tarde"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        let contact = get_json(&server, &token, &format!("/api/v1/tickets/{ticket}")).await;
+        assert_eq!(contact["contact"]["name"], "Maria S. (VIP)", "{}", db.name);
+
+        // Transferred to Suporte: it leaves Ana's view and Caio sees it waiting.
+        let suporte = scalar(&db, "SELECT id FROM queues WHERE name = 'Suporte'").await;
+        let moved = ana
+            .submit(
+                &page,
+                &format!("/inbox/tickets/{ticket}/transfer"),
+                &[("queue_id", &suporte.to_string()), ("note", "boleto")],
+            )
+            .await;
+        assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.body);
+        assert!(
+            moved.location.unwrap().starts_with("/inbox?"),
+            "back to the list"
+        );
+        let waiting = caio.get("/inbox").await;
+        assert!(
+            waiting
+                .body
+                .contains(&format!("data-ticket-id=\"{ticket}\"")),
+            "{}",
+            db.name
+        );
+
+        // A refused action shows why, on the page.
+        let resolved = caio
+            .submit(&page, &format!("/inbox/tickets/{ticket}/resolve"), &[])
+            .await;
+        assert_eq!(resolved.status, StatusCode::SEE_OTHER);
+        let again = caio
+            .submit(
+                &page,
+                &format!("/inbox/tickets/{ticket}/transfer"),
+                &[("queue_id", &suporte.to_string())],
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "{}", db.name);
+        assert!(again.body.contains("reabra-o antes"), "{}", again.body);
+    }
+}
+
+async fn request(
+    server: &Server,
+    method: reqwest::Method,
+    token: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = server
+        .api()
+        .request(method, server.url(path))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let resp = req.send().await.unwrap();
+    (resp.status(), resp.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn tags_quick_replies_and_contacts_follow_the_same_rules() {
+    for db in saw_testkit::backends() {
+        let server = Server::start(&db);
+        let admin = server.admin_browser().await;
+        let token = api_token(&db);
+        let ana = add_agent(&db, "ana@loja.com.br", "Ana", "Comercial");
+        let caio = add_agent(&db, "caio@loja.com.br", "Caio", "Suporte");
+        let ticket = customer_waits_in(&server, &admin, &token, "joana", "Comercial").await;
+        let post = reqwest::Method::POST;
+
+        // Admins create tags; a second with the same name, or one by an agent, is refused.
+        let (status, vip) = request(
+            &server,
+            post.clone(),
+            &token,
+            "/api/v1/tags",
+            Some(json!({"name": "VIP", "color": "#EAB308"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{}: {vip}", db.name);
+        assert_eq!(vip["color"], "#eab308");
+        let (status, answer) = request(
+            &server,
+            post.clone(),
+            &token,
+            "/api/v1/tags",
+            Some(json!({"name": " vip "})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+        assert_eq!(answer["error"]["code"], "tag_name_taken");
+        let (status, _) = request(
+            &server,
+            post.clone(),
+            &ana,
+            "/api/v1/tags",
+            Some(json!({"name": "Reclamação"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+
+        // Agents tag what they see, by name or id; not an unknown tag, not another queue's.
+        let on_ticket = format!("/api/v1/tickets/{ticket}/tags");
+        let (status, tags) = request(
+            &server,
+            post.clone(),
+            &ana,
+            &on_ticket,
+            Some(json!({"tag": "vip"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{}: {tags}", db.name);
+        assert_eq!(tags["items"][0]["name"], "VIP");
+        let (status, answer) = request(
+            &server,
+            post.clone(),
+            &ana,
+            &on_ticket,
+            Some(json!({"tag": "Inexistente"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(answer["error"]["code"], "unknown_tag");
+        let (status, _) = request(
+            &server,
+            post.clone(),
+            &caio,
+            &on_ticket,
+            Some(json!({"tag": "VIP"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let shown = get_json(&server, &ana, &format!("/api/v1/tickets/{ticket}")).await;
+        assert_eq!(shown["tags"][0]["name"], "VIP", "{shown}");
+        let ana_page = {
+            let b = server.browser();
+            b.sign_in("ana@loja.com.br", AGENT_PASSWORD).await;
+            b
+        };
+        let vip_id = vip["id"].as_i64().unwrap();
+        let filtered = ana_page.get(&format!("/inbox?etiqueta={vip_id}")).await;
+        assert!(
+            filtered
+                .body
+                .contains(&format!("data-ticket-id=\"{ticket}\""))
+        );
+
+        // The contact: read, tagged, changed; another queue's agent cannot reach it.
+        let contact = shown["contact"]["id"].as_i64().unwrap();
+        let path = format!("/api/v1/contacts/{contact}");
+        assert_eq!(
+            status_of(&server, &caio, &path).await,
+            StatusCode::NOT_FOUND
+        );
+        let (status, changed) = request(
+            &server,
+            reqwest::Method::PATCH,
+            &ana,
+            &path,
+            Some(json!({"notes": "Cliente desde 2019", "fields": {"cpf": "123.456.789-00"}})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{}: {changed}", db.name);
+        assert_eq!(changed["notes"], "Cliente desde 2019");
+        assert_eq!(changed["fields"]["cpf"], "123.456.789-00");
+        assert_eq!(changed["name"], "Maria Souza", "unsent fields are kept");
+        assert_eq!(changed["tickets"][0]["id"], ticket);
+        let (status, _) = request(
+            &server,
+            reqwest::Method::PATCH,
+            &ana,
+            &path,
+            Some(json!({"nickname": "Jo"})),
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "unknown fields are refused"
+        );
+        let (status, tags) = request(
+            &server,
+            post.clone(),
+            &ana,
+            &format!("{path}/tags"),
+            Some(json!({"tag": vip_id})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{tags}");
+        let (status, tags) = request(
+            &server,
+            reqwest::Method::DELETE,
+            &ana,
+            &format!("{on_ticket}/{vip_id}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(tags["items"], json!([]));
+
+        // Quick replies: one's own, the team's; filled in for the conversation.
+        let (status, _) = request(
+            &server,
+            post.clone(),
+            &ana,
+            "/api/v1/quick-replies",
+            Some(json!({"shortcut": "equipe", "body": "x", "shared": true})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "agents keep their own only");
+        let made = ana_page
+            .submit(
+                "/quick-replies",
+                "/quick-replies",
+                &[
+                    ("shortcut", "/Saudacao"),
+                    (
+                        "body",
+                        "Olá, {{nome}}! Aqui é {{atendente}}, da {{empresa}}.",
+                    ),
+                ],
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+        let again = ana_page
+            .submit(
+                "/quick-replies",
+                "/quick-replies",
+                &[("shortcut", "saudacao"), ("body", "outra")],
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "{}", db.name);
+        let bad = ana_page
+            .submit(
+                "/quick-replies",
+                "/quick-replies",
+                &[("shortcut", "duas palavras"), ("body", "outra")],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (status, _) = request(
+            &server,
+            post.clone(),
+            &token,
+            "/api/v1/quick-replies",
+            Some(json!({"shortcut": "pix", "body": "Nossa chave PIX é o CNPJ.", "shared": true})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let mine = get_json(&server, &ana, "/api/v1/quick-replies").await;
+        let shortcuts: Vec<&str> = mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| q["shortcut"].as_str().unwrap())
+            .collect();
+        assert_eq!(shortcuts, ["pix", "saudacao"], "{}", db.name);
+        let theirs = get_json(&server, &caio, "/api/v1/quick-replies").await;
+        assert_eq!(theirs["items"].as_array().unwrap().len(), 1, "{theirs}");
+        let conversation = ana_page.get(&format!("/inbox/tickets/{ticket}")).await.body;
+        assert!(
+            conversation.contains("data-body=\"Olá, Maria Souza! Aqui é Ana, da Minha Empresa.\""),
+            "{}: {}",
+            db.name,
+            conversation
+        );
+    }
+}
