@@ -172,6 +172,11 @@
   source.addEventListener('open', function () { root.setAttribute('data-live', 'on'); });
   source.addEventListener('error', function () { root.setAttribute('data-live', 'off'); });
 
+  // A success notice floats over the inbox for a moment; errors stay until the next page.
+  document.querySelectorAll('main.wide > .notice.ok').forEach(function (n) {
+    setTimeout(function () { n.remove(); }, 4000);
+  });
+
   // --- The conversation -----------------------------------------------------------------
   var wrap = document.querySelector('.messages-wrap');
   if (wrap) { wrap.scrollTop = wrap.scrollHeight; }
