@@ -67,6 +67,12 @@ pub enum AppError {
     ShortcutTaken,
     #[error("only admins and supervisors may do this")]
     Forbidden,
+    #[error("unknown distribution '{0}': use manual, round_robin or least_busy")]
+    InvalidDistribution(String),
+    #[error("the waiting limit must be a whole number of minutes from 0 to {max}")]
+    InvalidMaxWait { max: i64 },
+    #[error("unknown status '{0}': use available, paused or away")]
+    InvalidAgentStatus(String),
     #[error("only a failed message can be sent again; this one is {0}")]
     NotFailed(String),
     #[error(
@@ -150,6 +156,9 @@ impl AppError {
             AppError::NoTransferTarget => "no_transfer_target",
             AppError::UnknownUser(_) => "unknown_user",
             AppError::UnknownTag(_) => "unknown_tag",
+            AppError::InvalidDistribution(_) => "invalid_distribution",
+            AppError::InvalidMaxWait { .. } => "invalid_max_wait",
+            AppError::InvalidAgentStatus(_) => "invalid_agent_status",
             AppError::TagNameTaken => "tag_name_taken",
             AppError::InvalidShortcut => "invalid_shortcut",
             AppError::ShortcutTaken => "shortcut_taken",

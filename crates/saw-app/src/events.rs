@@ -65,6 +65,17 @@ pub enum Event {
         account_id: AccountId,
         user_id: UserId,
     },
+    /// Someone came online, went offline or changed their status (Disponível, Pausa,
+    /// Ausente).
+    PresenceChanged {
+        account_id: AccountId,
+        user_id: UserId,
+    },
+    /// How a queue hands out its tickets changed.
+    QueueChanged {
+        account_id: AccountId,
+        queue_id: QueueId,
+    },
 }
 
 impl Event {
@@ -76,6 +87,8 @@ impl Event {
             | Event::TicketChanged { account_id, .. }
             | Event::TicketCreated { account_id, .. }
             | Event::UserChanged { account_id, .. }
+            | Event::PresenceChanged { account_id, .. }
+            | Event::QueueChanged { account_id, .. }
             | Event::ChannelHealth { account_id, .. } => *account_id,
         }
     }
@@ -88,7 +101,10 @@ impl Event {
             | Event::MessageUpdated { ticket_id, .. }
             | Event::TicketChanged { ticket_id, .. }
             | Event::TicketCreated { ticket_id, .. } => Some(*ticket_id),
-            Event::ChannelHealth { .. } | Event::UserChanged { .. } => None,
+            Event::ChannelHealth { .. }
+            | Event::UserChanged { .. }
+            | Event::PresenceChanged { .. }
+            | Event::QueueChanged { .. } => None,
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod channels;
 pub mod connection_check;
 pub mod contacts;
 pub mod csat;
+pub mod distribution;
 mod error;
 pub mod events;
 pub mod flows;
@@ -29,6 +30,7 @@ pub mod random;
 pub mod sandbox;
 pub mod secrets;
 pub mod tags;
+pub mod team;
 pub mod telegram_poller;
 pub mod templates;
 pub mod tickets;
@@ -74,6 +76,8 @@ pub struct App {
     pub events: events::EventBus,
     pub media: media::MediaStore,
     pub counters: std::sync::Arc<events::Counters>,
+    /// Who has the inbox open in this process.
+    pub presence: team::Presence,
 }
 
 impl App {
@@ -90,6 +94,7 @@ impl App {
             policy,
             events: events::EventBus::default(),
             counters: Default::default(),
+            presence: Default::default(),
             media: media::MediaStore::new(data_dir.join("media")),
         }
     }

@@ -167,3 +167,48 @@ pub async fn ids_by_name(
 pub async fn of_user(app: &App, user: UserId) -> Result<Vec<Queue>, AppError> {
     Ok(app.store.read(move |c| queues::of_user(c, user)).await?)
 }
+
+/// The longest a queue's waiting limit may be: one day.
+pub const MAX_WAIT_LIMIT_MINUTES: i64 = 24 * 60;
+
+/// How a queue hands out its waiting tickets, and after how many minutes (0: never) a
+/// waiting ticket is shown as late.
+pub async fn set_distribution(
+    app: &App,
+    actor: &Actor,
+    account: AccountId,
+    id: QueueId,
+    distribution: &str,
+    max_wait_minutes: &str,
+) -> Result<(), AppError> {
+    let distribution = queue::Distribution::parse(distribution.trim())
+        .ok_or_else(|| AppError::InvalidDistribution(distribution.trim().to_owned()))?;
+    let max_wait = max_wait_minutes
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|m| (0..=MAX_WAIT_LIMIT_MINUTES).contains(m))
+        .ok_or(AppError::InvalidMaxWait {
+            max: MAX_WAIT_LIMIT_MINUTES,
+        })?;
+    let entry = actor.audit(
+        account,
+        "queue.distribution",
+        format!(
+            "queue {id}: {}, late after {max_wait} min",
+            distribution.as_str()
+        ),
+    );
+    app.store
+        .write(move |c| {
+            queues::set_distribution(c, account, id, distribution, max_wait)?;
+            audit::record(c, &entry, now())
+        })
+        .await?;
+    // Tickets already waiting are handed out now.
+    app.events.publish([crate::events::Event::QueueChanged {
+        account_id: account,
+        queue_id: id,
+    }]);
+    Ok(())
+}

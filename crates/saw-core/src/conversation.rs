@@ -1,26 +1,6 @@
 //! The vocabulary of conversations: channel kinds, ticket states and history events,
 //! message directions, kinds and delivery states. Each is stored as its `as_str` text.
 
-macro_rules! text_enum {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),* $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $($variant),* }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),*];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),* }
-            }
-
-            pub fn parse(raw: &str) -> Option<Self> {
-                match raw { $($text => Some($name::$variant),)* _ => None }
-            }
-        }
-    };
-}
-
 text_enum!(
     /// Where customers write from.
     ChannelKind { WhatsApp => "whatsapp", Telegram => "telegram", Sandbox => "sandbox" }

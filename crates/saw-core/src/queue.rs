@@ -14,7 +14,17 @@ pub struct Queue {
     pub color: String,
     /// Where a ticket waits when nothing else routes it. Exactly one per account.
     pub is_default: bool,
+    pub distribution: Distribution,
+    /// A ticket waiting longer is shown as late and its supervisors are alerted; 0: no limit.
+    pub max_wait_minutes: i64,
 }
+
+text_enum!(
+    /// How a queue hands out its waiting tickets: agents accept them (`manual`), or SAW gives
+    /// each to an available agent online, in turn (`round_robin`) or to the one with the
+    /// fewest open tickets (`least_busy`).
+    Distribution { Manual => "manual", RoundRobin => "round_robin", LeastBusy => "least_busy" }
+);
 
 pub fn queue_name(raw: &str) -> Result<String, ValidationError> {
     display_name(raw, QUEUE_NAME_MAX)

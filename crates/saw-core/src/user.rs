@@ -120,6 +120,11 @@ pub fn user_name(raw: &str) -> Result<String, ValidationError> {
     display_name(raw, USER_NAME_MAX)
 }
 
+text_enum!(
+    /// What an agent tells the team: only `available` agents get tickets distributed.
+    AgentStatus { Available => "available", Paused => "paused", Away => "away" }
+);
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub id: UserId,

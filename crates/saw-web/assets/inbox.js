@@ -6,7 +6,7 @@
   var root = document.getElementById('inbox');
   if (!root || !window.EventSource) { return; }
 
-  var PARTS = ['inbox-tabs', 'inbox-list', 'conversation-head', 'messages', 'contact-panel'];
+  var PARTS = ['inbox-tabs', 'inbox-list', 'conversation-head', 'messages', 'contact-panel', 'team'];
   var text = function (name) { return root.getAttribute('data-text-' + name) || ''; };
   var openTicket = root.getAttribute('data-open');
 
@@ -17,7 +17,10 @@
   };
   var alerts = root.querySelector('.alerts');
   if (alerts) {
-    alerts.hidden = false;
+    alerts.querySelectorAll('label[hidden]').forEach(function (label) { label.hidden = false; });
+    alerts.querySelectorAll('select[data-autosubmit]').forEach(function (select) {
+      select.addEventListener('change', function () { select.form.requestSubmit(); });
+    });
     alerts.querySelectorAll('input[data-setting]').forEach(function (box) {
       var name = box.getAttribute('data-setting');
       box.checked = settings[name] && (name !== 'notify' || notificationsAllowed());
@@ -153,13 +156,30 @@
         current.replaceWith(fresh);
       }
     });
+    alertLate();
     var freshRoot = doc.getElementById('inbox');
     if (freshRoot && freshRoot.className !== root.className) { root.className = freshRoot.className; }
   }
 
+  // Supervisors hear once of each ticket waiting longer than its queue allows.
+  var lateSeen = {};
+  function alertLate() {
+    if (!root.hasAttribute('data-supervisor')) { return; }
+    document.querySelectorAll('#inbox-list [data-late]').forEach(function (row) {
+      var id = row.getAttribute('data-ticket-id');
+      if (lateSeen[id]) { return; }
+      lateSeen[id] = true;
+      var who = row.querySelector('.who');
+      notify(text('late'), who ? who.textContent : '', id);
+    });
+  }
+  alertLate();
+  // Waiting times grow, and tickets become late, with no event: read the list again now and then.
+  setInterval(schedule, 60000);
+
   // --- The stream -----------------------------------------------------------------------
   var source = new EventSource('/inbox/events');
-  ['message.created', 'message.status', 'message.updated', 'ticket.created', 'ticket.updated'].forEach(function (type) {
+  ['message.created', 'message.status', 'message.updated', 'ticket.created', 'ticket.updated', 'presence.changed'].forEach(function (type) {
     source.addEventListener(type, function (e) {
       var data = null;
       try { data = JSON.parse(e.data); } catch (err) { return; }

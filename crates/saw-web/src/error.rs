@@ -19,6 +19,9 @@ pub fn status_of(e: &AppError) -> StatusCode {
         | AppError::UnknownQueue(_)
         | AppError::UnknownUser(_)
         | AppError::UnknownTag(_)
+        | AppError::InvalidDistribution(_)
+        | AppError::InvalidMaxWait { .. }
+        | AppError::InvalidAgentStatus(_)
         | AppError::InvalidShortcut
         | AppError::NoTransferTarget
         | AppError::WrongCurrentPassword => StatusCode::UNPROCESSABLE_ENTITY,
@@ -72,6 +75,10 @@ pub fn message(t: Tr, e: &AppError) -> String {
         AppError::UnknownQueue(name) => t.fmt("error.unknown_queue", &[("name", name)]),
         AppError::UnknownUser(name) => t.fmt("error.unknown_user", &[("name", name)]),
         AppError::UnknownTag(name) => t.fmt("error.unknown_tag", &[("name", name)]),
+        AppError::InvalidDistribution(v) | AppError::InvalidAgentStatus(v) => {
+            t.fmt(&format!("error.{}", e.code()), &[("value", v)])
+        }
+        AppError::InvalidMaxWait { max } => t.fmt("error.invalid_max_wait", &[("max", max)]),
         AppError::OtherTicketOpen(id) => t.fmt("error.other_ticket_open", &[("id", id)]),
         AppError::AmbiguousToken(name) => t.fmt("error.ambiguous_token", &[("name", name)]),
         AppError::AlreadyRevoked(name) => t.fmt("error.already_revoked", &[("name", name)]),

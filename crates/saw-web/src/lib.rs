@@ -44,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(pages::login::logout))
         .route("/inbox", get(pages::inbox::show))
         .route("/inbox/events", get(pages::inbox::events))
+        .route("/inbox/status", post(pages::inbox::set_status))
         .route(
             "/quick-replies",
             get(pages::quick_replies::show).post(pages::quick_replies::create),
@@ -105,6 +106,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/admin/queues/{id}",
             get(pages::admin_queues::edit_form).post(pages::admin_queues::update),
+        )
+        .route(
+            "/admin/queues/{id}/distribution",
+            post(pages::admin_queues::set_distribution),
         )
         .route(
             "/admin/queues/{id}/delete",

@@ -38,6 +38,8 @@ pub fn last_event_id(headers: &HeaderMap) -> Option<u64> {
 const RECHECK_USER: Duration = Duration::from_secs(2);
 
 struct Reader {
+    /// For the inbox's stream: the person counts as online while it is open.
+    _online: Option<saw_app::team::Online>,
     state: AppState,
     user: User,
     checked_at: tokio::time::Instant,
@@ -50,6 +52,7 @@ pub fn stream(
     state: AppState,
     user: User,
     last_seen: Option<u64>,
+    online: Option<saw_app::team::Online>,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let (backlog, receiver, reload) = match last_seen {
         None => (VecDeque::new(), state.app.events.subscribe(), false),
@@ -59,6 +62,7 @@ pub fn stream(
         },
     };
     let reader = Reader {
+        _online: online,
         state,
         user,
         checked_at: tokio::time::Instant::now(),
@@ -182,7 +186,11 @@ impl Reader {
                     json!({"type": "channel.health", "channel_id": channel_id, "healthy": healthy}),
                 )
             }),
-            Event::UserChanged { .. } => None,
+            Event::PresenceChanged { user_id, .. } => Some((
+                "presence.changed",
+                json!({"type": "presence.changed", "user_id": user_id}),
+            )),
+            Event::UserChanged { .. } | Event::QueueChanged { .. } => None,
         }
     }
 }

@@ -770,3 +770,138 @@ async fn tags_quick_replies_and_contacts_follow_the_same_rules() {
         );
     }
 }
+
+/// Waits until the ticket is open and answers who has it.
+async fn assignee_of(server: &Server, token: &str, ticket: i64) -> String {
+    let mut last = Value::Null;
+    for _ in 0..100 {
+        last = get_json(server, token, &format!("/api/v1/tickets/{ticket}")).await;
+        if last["status"] == "open" {
+            return last["assignee"]["name"].as_str().unwrap().to_owned();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the ticket was not handed out: {last}");
+}
+
+#[tokio::test]
+async fn a_queue_hands_out_its_tickets_in_turn_to_available_agents_online() {
+    for db in saw_testkit::backends() {
+        let server = Server::start(&db);
+        let admin = server.admin_browser().await;
+        let token = api_token(&db);
+        add_agent(&db, "ana@loja.com.br", "Ana", "Comercial");
+        add_agent(&db, "bia@loja.com.br", "Bia", "Comercial");
+        add_agent(&db, "caio@loja.com.br", "Caio", "Comercial");
+        let comercial = scalar(&db, "SELECT id FROM queues WHERE name = 'Comercial'").await;
+        let set = admin
+            .submit(
+                &format!("/admin/queues/{comercial}"),
+                &format!("/admin/queues/{comercial}/distribution"),
+                &[("distribution", "round_robin"), ("max_wait_minutes", "10")],
+            )
+            .await;
+        assert_eq!(set.status, StatusCode::SEE_OTHER, "{}", set.body);
+        let wrong = admin
+            .submit(
+                &format!("/admin/queues/{comercial}"),
+                &format!("/admin/queues/{comercial}/distribution"),
+                &[("distribution", "sorteio"), ("max_wait_minutes", "10")],
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // Ana and Bia have the inbox open; Caio does not, so he gets nothing.
+        let ana = agent_browser(&server, "ana@loja.com.br").await;
+        let bia = agent_browser(&server, "bia@loja.com.br").await;
+        let mut streams = Vec::new();
+        for who in [&ana, &bia] {
+            let live = who
+                .http
+                .get(format!("{}/inbox/events", who.base))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(live.status(), StatusCode::OK);
+            streams.push(live);
+        }
+
+        let mut got = Vec::new();
+        for customer in ["c1", "c2", "c3"] {
+            let ticket = {
+                say_as(&admin, customer, "oi", None, "Como podemos ajudar?").await;
+                say_as(&admin, customer, "Comercial", None, "protocolo").await;
+                let list = get_json(&server, &token, "/api/v1/tickets?status=all").await;
+                list["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|t| t["contact"]["external_id"] == customer)
+                    .unwrap()["id"]
+                    .as_i64()
+                    .unwrap()
+            };
+            got.push(assignee_of(&server, &token, ticket).await);
+        }
+        assert_eq!(got, ["Ana", "Bia", "Ana"], "{}: in turn", db.name);
+
+        // Bia takes a break: the next ones go to Ana alone.
+        let paused = bia
+            .submit("/inbox", "/inbox/status", &[("status", "paused")])
+            .await;
+        assert_eq!(paused.status, StatusCode::SEE_OTHER, "{}", paused.body);
+        let bad = bia
+            .submit("/inbox", "/inbox/status", &[("status", "dormindo")])
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        say_as(&admin, "c4", "oi", None, "Como podemos ajudar?").await;
+        say_as(&admin, "c4", "Comercial", None, "protocolo").await;
+        let c4 = get_json(&server, &token, "/api/v1/tickets?status=all").await["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["contact"]["external_id"] == "c4")
+            .map(|t| t["id"].as_i64().unwrap())
+            .expect("c4 has a ticket");
+        assert_eq!(assignee_of(&server, &token, c4).await, "Ana", "{}", db.name);
+
+        // Ana away too: the next waits, and goes to Bia the moment she is back.
+        ana.submit("/inbox", "/inbox/status", &[("status", "away")])
+            .await;
+        say_as(&admin, "c5", "oi", None, "Como podemos ajudar?").await;
+        say_as(&admin, "c5", "Comercial", None, "protocolo").await;
+        let c5 = ticket_of(&server, &token, "pending").await["id"]
+            .as_i64()
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let waiting = get_json(&server, &token, &format!("/api/v1/tickets/{c5}")).await;
+        assert_eq!(
+            waiting["status"], "pending",
+            "{}: nobody is available",
+            db.name
+        );
+        bia.submit("/inbox", "/inbox/status", &[("status", "available")])
+            .await;
+        assert_eq!(assignee_of(&server, &token, c5).await, "Bia", "{}", db.name);
+
+        // The team as everyone sees it: who is online, their status, how many open.
+        let page = ana.get("/inbox").await.body;
+        let team = between(&page, "id=\"team\"", "</section>").unwrap();
+        assert!(team.contains("Ana") && team.contains("Ausente"), "{team}");
+        assert!(
+            team.contains("Bia") && team.contains("2 em atendimento"),
+            "{team}"
+        );
+        assert!(
+            scalar(
+                &db,
+                "SELECT COUNT(*) FROM user_presence WHERE ended_at IS NULL"
+            )
+            .await
+                >= 2,
+            "{}: presence is recorded",
+            db.name
+        );
+        drop(streams);
+    }
+}

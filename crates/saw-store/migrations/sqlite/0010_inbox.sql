@@ -27,3 +27,26 @@ CREATE TABLE quick_replies (
     updated_at     INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX quick_replies_shortcut ON quick_replies(account_id, COALESCE(owner_user_id, 0), shortcut);
+
+-- An agent's status: only 'available' agents get tickets distributed automatically.
+ALTER TABLE users ADD COLUMN status TEXT NOT NULL DEFAULT 'available'
+    CHECK (status IN ('available', 'paused', 'away'));
+
+-- How a queue hands out its waiting tickets: by hand ('manual': agents accept), or to its
+-- available agents online in turn ('round_robin') or to the one with fewest open tickets
+-- ('least_busy'); and how long a ticket may wait before it is shown as late (0: no limit).
+ALTER TABLE queues ADD COLUMN distribution TEXT NOT NULL DEFAULT 'manual'
+    CHECK (distribution IN ('manual', 'round_robin', 'least_busy'));
+ALTER TABLE queues ADD COLUMN last_assigned_user_id INTEGER REFERENCES users(id) ON DELETE SET NULL;
+ALTER TABLE queues ADD COLUMN max_wait_minutes INTEGER NOT NULL DEFAULT 0;
+
+-- When each person had the inbox open: who is online now, and time online for the metrics.
+CREATE TABLE user_presence (
+    id          INTEGER PRIMARY KEY,
+    account_id  INTEGER NOT NULL REFERENCES accounts(id),
+    user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    started_at  INTEGER NOT NULL,
+    ended_at    INTEGER
+);
+CREATE INDEX user_presence_open ON user_presence(user_id) WHERE ended_at IS NULL;
+CREATE INDEX user_presence_account ON user_presence(account_id, started_at);

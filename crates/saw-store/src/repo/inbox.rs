@@ -70,6 +70,8 @@ pub struct InboxRow {
     pub unread: i64,
     /// Since when it waits in its queue (pending tickets).
     pub queued_at: Option<DateTime<Utc>>,
+    /// Its queue's waiting limit in minutes (0: none).
+    pub max_wait_minutes: i64,
     pub cursor: Cursor,
 }
 
@@ -110,7 +112,7 @@ pub fn page(
             (SELECT COUNT(*) FROM messages m WHERE m.ticket_id = t.id AND m.direction = 'in'
               AND m.id > COALESCE((SELECT r.last_read_message_id FROM ticket_reads r
                                    WHERE r.user_id = $2 AND r.ticket_id = t.id), 0)),
-            t.queued_at, {sort}
+            t.queued_at, {sort}, COALESCE(q.max_wait_minutes, 0)
          {ROW_JOINS}
          WHERE t.account_id = $1 AND {condition} AND {VISIBLE_TO}
            AND ($4 = 0 OR t.queue_id = $4) AND ($5 = 0 OR t.channel_id = $5)
@@ -157,6 +159,7 @@ pub fn page(
                 last_from_customer: r.opt_text(19)?.as_deref() == Some("in"),
                 unread: r.i64(20)?,
                 queued_at: r.opt_time(21)?,
+                max_wait_minutes: r.i64(23)?,
                 cursor: Cursor {
                     at: r.time(22)?,
                     id,

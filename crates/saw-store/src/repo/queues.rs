@@ -1,11 +1,11 @@
 use chrono::{DateTime, Utc};
 use saw_core::ids::{AccountId, QueueId, UserId};
-use saw_core::queue::Queue;
+use saw_core::queue::{Distribution, Queue};
 
 use crate::conn::{Conn, Row};
 use crate::{StoreError, params};
 
-const COLUMNS: &str = "id, account_id, name, color, is_default";
+const COLUMNS: &str = "id, account_id, name, color, is_default, distribution, max_wait_minutes";
 
 fn from_row(r: &dyn Row) -> Result<Queue, StoreError> {
     Ok(Queue {
@@ -14,6 +14,11 @@ fn from_row(r: &dyn Row) -> Result<Queue, StoreError> {
         name: r.text(2)?,
         color: r.text(3)?,
         is_default: r.bool(4)?,
+        distribution: {
+            let raw = r.text(5)?;
+            Distribution::parse(&raw).ok_or_else(|| super::corrupt("distribution", &raw))?
+        },
+        max_wait_minutes: r.i64(6)?,
     })
 }
 
@@ -159,4 +164,18 @@ pub fn set_user_queues(
         add_member(c, *queue, user)?;
     }
     Ok(())
+}
+
+/// How the queue hands out its waiting tickets, and how long one may wait.
+pub fn set_distribution(
+    c: &mut dyn Conn,
+    account: AccountId,
+    id: QueueId,
+    distribution: Distribution,
+    max_wait_minutes: i64,
+) -> Result<(), StoreError> {
+    c.execute_one(
+        "UPDATE queues SET distribution = $3, max_wait_minutes = $4 WHERE account_id = $1 AND id = $2",
+        params![account, id, distribution.as_str(), max_wait_minutes],
+    )
 }

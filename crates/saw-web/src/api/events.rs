@@ -12,5 +12,5 @@ pub async fn stream(
     ApiUser(user): ApiUser,
     headers: HeaderMap,
 ) -> impl IntoResponse {
-    crate::live::stream(state, user, crate::live::last_event_id(&headers))
+    crate::live::stream(state, user, crate::live::last_event_id(&headers), None)
 }

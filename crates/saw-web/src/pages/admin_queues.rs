@@ -199,3 +199,27 @@ pub async fn delete(
         Err(e) => form_page(&state, &viewer, id, None, Some(e)).await,
     }
 }
+
+/// `POST /admin/queues/{id}/distribution`: manual, round robin or least busy, and the
+/// waiting limit.
+pub async fn set_distribution(
+    State(state): State<AppState>,
+    AdminViewer(viewer): AdminViewer,
+    Path(id): Path<i64>,
+    form: FormFields,
+) -> Response {
+    let id = QueueId::new(id);
+    let saved = saw_app::queues::set_distribution(
+        &state.app,
+        &actor(&viewer),
+        viewer.account.id,
+        id,
+        form.get("distribution"),
+        form.get("max_wait_minutes"),
+    )
+    .await;
+    match saved {
+        Ok(()) => Redirect::to("/admin/queues?ok=queue_saved").into_response(),
+        Err(e) => form_page(&state, &viewer, id, None, Some(e)).await,
+    }
+}

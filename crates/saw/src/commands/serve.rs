@@ -99,6 +99,10 @@ pub async fn run(common: &CommonArgs, args: ServeArgs) -> Result<(), CliError> {
         saw_app::outbox::http_client_with_timeout(saw_app::media::fetch::CALL_TIMEOUT)?;
     let (stop_media, media) = saw_app::media::fetch::spawn(app.clone(), media_http);
     let bot_idle = saw_app::bot_idle::spawn(app.clone());
+    if let Err(error) = saw_app::team::reset_presence(&app).await {
+        tracing::warn!(%error, "marking everyone offline at start failed");
+    }
+    let distributor = saw_app::distribution::spawn(app.clone());
     saw_web::serve(listener, state, shutdown_signal())
         .await
         .map_err(|e| CliError::config(format!("the server stopped: {e}")))?;
@@ -114,6 +118,7 @@ pub async fn run(common: &CommonArgs, args: ServeArgs) -> Result<(), CliError> {
     }
     poller.abort();
     bot_idle.abort();
+    distributor.abort();
     // A download in flight is simply fetched again after a restart.
     stop_media.stop();
     media.abort();

@@ -161,6 +161,9 @@ struct InboxPage {
     all_tags: Vec<(i64, String, String, bool)>,
     people: Vec<(i64, String)>,
     no_queues: bool,
+    /// The person's own status, and the team.
+    my_status: &'static str,
+    team: Vec<view::TeamMember>,
 }
 
 pub async fn show(
@@ -181,6 +184,24 @@ pub async fn show_ticket(
         return PageError::not_found(viewer.t).into_response();
     };
     page(&state, &viewer, &q, Some(TicketId::new(id)), None).await
+}
+
+/// What the inbox page reads before rendering.
+struct Loaded {
+    list: saw_app::inbox::TabPage,
+    open: Option<saw_app::inbox::Conversation>,
+    /// The open conversation's contact tags and filled quick replies.
+    extras: Option<(
+        Vec<saw_store::repo::tags::Tag>,
+        Vec<saw_store::repo::quick_replies::QuickReply>,
+    )>,
+    no_queues: bool,
+    queues: Vec<(i64, String, bool)>,
+    channels: Vec<(i64, String, bool)>,
+    all_tags: Vec<(i64, String, String, bool)>,
+    people: Vec<(i64, String)>,
+    my_status: saw_core::user::AgentStatus,
+    team: Vec<saw_store::repo::team::Member>,
 }
 
 /// The inbox, with a conversation open, or an error from an action shown above it.
@@ -237,18 +258,31 @@ async fn page(
             .filter(|(u, _)| u.active)
             .map(|(u, _)| (u.id.get(), u.name))
             .collect();
-        Ok::<_, AppError>((
+        Ok::<_, AppError>(Loaded {
             list,
             open,
             extras,
-            my_queues.is_empty(),
+            no_queues: my_queues.is_empty(),
             queues,
             channels,
             all_tags,
             people,
-        ))
+            my_status: saw_app::team::status(&state.app, user).await?,
+            team: saw_app::team::members(&state.app, user.account_id).await?,
+        })
     };
-    let (list, open, extras, no_queues, queues, channels, all_tags, people) = match loaded.await {
+    let Loaded {
+        list,
+        open,
+        extras,
+        no_queues,
+        queues,
+        channels,
+        all_tags,
+        people,
+        my_status,
+        team,
+    } = match loaded.await {
         Ok(v) => v,
         Err(e) => return PageError::from_app(t, e).into_response(),
     };
@@ -315,6 +349,8 @@ async fn page(
         all_tags,
         people,
         no_queues,
+        my_status: my_status.as_str(),
+        team: team.iter().map(|m| view::team_member(m, t)).collect(),
     };
     (status, render(&page, t)).into_response()
 }
@@ -471,11 +507,39 @@ async fn edit_contact(
     saw_app::contacts::edit(&state.app, &actor, &viewer.user, ticket.contact_id, edit).await
 }
 
+/// `POST /inbox/status`: Disponível, Pausa or Ausente.
+pub async fn set_status(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<InboxQuery>,
+    form: FormFields,
+) -> Response {
+    let raw = form.get("status");
+    let saved = match saw_core::user::AgentStatus::parse(raw) {
+        Some(status) => saw_app::team::set_status(&state.app, &viewer.user, status).await,
+        None => Err(AppError::InvalidAgentStatus(raw.to_owned())),
+    };
+    let q = q.without_pages();
+    match saved {
+        Ok(()) => Redirect::to(&format!("/inbox?{}&ok=status_saved", q.keep())).into_response(),
+        Err(e) => {
+            let failure = (error::status_of(&e), error::message(viewer.t, &e));
+            page(&state, &viewer, &q, None, Some(failure)).await
+        }
+    }
+}
+
 /// `GET /inbox/events`: the live stream for the signed-in inbox.
 pub async fn events(
     State(state): State<AppState>,
     viewer: Viewer,
     headers: HeaderMap,
 ) -> impl IntoResponse {
-    crate::live::stream(state, viewer.user, crate::live::last_event_id(&headers))
+    let online = saw_app::team::connected(&state.app, &viewer.user).await;
+    crate::live::stream(
+        state,
+        viewer.user,
+        crate::live::last_event_id(&headers),
+        Some(online),
+    )
 }

@@ -33,6 +33,8 @@ pub struct TicketItem {
     pub mine: bool,
     /// Name and color.
     pub tags: Vec<(String, String)>,
+    /// Waiting longer than its queue allows.
+    pub late: bool,
 }
 
 /// The name people know a contact by, or their phone, or the provider's id.
@@ -85,6 +87,11 @@ pub fn ticket_item(
     zone: Tz,
 ) -> TicketItem {
     let tk = &row.ticket;
+    let late = tk.status == TicketStatus::Pending
+        && row.max_wait_minutes > 0
+        && row
+            .queued_at
+            .is_some_and(|since| (now - since).num_minutes() >= row.max_wait_minutes);
     let when = match (tk.status, row.queued_at) {
         (TicketStatus::Pending, Some(since)) => ago(t, since, now),
         _ => short_time(tk.last_message_at.unwrap_or(tk.created_at), now, zone),
@@ -107,11 +114,34 @@ pub fn ticket_item(
         status: tk.status.as_str(),
         status_label: status_label(t, tk.status),
         mine: tk.assignee.as_ref().is_some_and(|(id, _)| *id == viewer),
+        late,
         tags: tk
             .tags
             .iter()
             .map(|g| (g.name.clone(), g.color.clone()))
             .collect(),
+    }
+}
+
+/// A person of the team as the inbox shows them.
+pub struct TeamMember {
+    pub name: String,
+    pub status: &'static str,
+    pub status_label: String,
+    pub online: bool,
+    /// "3 em atendimento".
+    pub open_label: String,
+}
+
+pub fn team_member(m: &saw_store::repo::team::Member, t: Tr) -> TeamMember {
+    TeamMember {
+        name: m.name.clone(),
+        status: m.status.as_str(),
+        status_label: t
+            .get(&format!("inbox.agent_{}", m.status.as_str()))
+            .to_owned(),
+        online: m.online,
+        open_label: t.fmt("inbox.open_count", &[("n", &m.open)]),
     }
 }
 
