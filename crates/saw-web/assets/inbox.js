@@ -213,6 +213,82 @@
       composer.querySelector('button[type=submit]').disabled = true;
     });
     quickReplies(composer, box);
+    attachments(composer, box);
+  }
+
+  // Files and voice notes go as multipart/form-data with the CSRF header, the text typed
+  // so far as the caption; the conversation then reads itself again.
+  function attachments(form, box) {
+    var tools = form.querySelector('.tools');
+    if (!tools || !window.FormData || !window.XMLHttpRequest) { return; }
+    tools.hidden = false;
+    var state = form.querySelector('#upload-state');
+    var csrf = document.querySelector('meta[name="csrf-token"]').content;
+    var action = form.getAttribute('action').replace(/\/reply(\?|$)/, '/upload$1');
+
+    function send(file, name, voice) {
+      var data = new FormData();
+      data.append('file', file, name);
+      if (box.value.trim() && !voice) { data.append('caption', box.value.trim()); }
+      var xhr = new XMLHttpRequest();
+      xhr.open('POST', action);
+      xhr.setRequestHeader('X-CSRF-Token', csrf);
+      xhr.setRequestHeader('Idempotency-Key', 'inbox-' + Date.now() + '-' + Math.random().toString(36).slice(2));
+      xhr.upload.onprogress = function (e) {
+        if (e.lengthComputable) {
+          state.textContent = text('uploading') + ' ' + Math.round(100 * e.loaded / e.total) + '%';
+        }
+      };
+      xhr.onload = function () {
+        if (xhr.status === 201) {
+          state.textContent = '';
+          if (!voice) { box.value = ''; }
+          schedule();
+          return;
+        }
+        var why = '';
+        try { why = JSON.parse(xhr.responseText).error.message; } catch (e) { why = String(xhr.status); }
+        state.textContent = text('upload-failed') + ': ' + why;
+      };
+      xhr.onerror = function () { state.textContent = text('upload-failed'); };
+      state.textContent = text('uploading');
+      xhr.send(data);
+    }
+
+    var input = form.querySelector('#attachment');
+    input.addEventListener('change', function () {
+      if (input.files.length) { send(input.files[0], input.files[0].name, false); }
+      input.value = '';
+    });
+
+    var button = form.querySelector('#record');
+    if (!window.MediaRecorder || !navigator.mediaDevices) { button.hidden = true; return; }
+    var label = button.querySelector('span'), idle = label.textContent;
+    var recorder = null, chunks = [];
+    button.addEventListener('click', function () {
+      if (recorder) { recorder.stop(); return; }
+      // OGG/Opus is what WhatsApp plays as a voice note; WebM/Opus is repackaged by SAW.
+      var type = ['audio/ogg;codecs=opus', 'audio/webm;codecs=opus'].filter(function (t) {
+        return MediaRecorder.isTypeSupported(t);
+      })[0];
+      navigator.mediaDevices.getUserMedia({ audio: true }).then(function (stream) {
+        recorder = new MediaRecorder(stream, type ? { mimeType: type } : undefined);
+        chunks = [];
+        recorder.ondataavailable = function (e) { if (e.data.size) { chunks.push(e.data); } };
+        recorder.onstop = function () {
+          stream.getTracks().forEach(function (t) { t.stop(); });
+          var mime = recorder.mimeType || type || 'audio/webm';
+          var blob = new Blob(chunks, { type: mime.split(';')[0] });
+          recorder = null;
+          label.textContent = idle;
+          button.classList.remove('recording');
+          send(blob, mime.indexOf('ogg') >= 0 ? 'audio.ogg' : 'audio.webm', true);
+        };
+        recorder.start();
+        label.textContent = button.getAttribute('data-stop');
+        button.classList.add('recording');
+      }).catch(function () { state.textContent = text('upload-failed'); });
+    });
   }
 
   // "/" at the start of the reply box offers the quick replies whose shortcut or text

@@ -59,6 +59,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/tags/{id}/delete", post(pages::admin_tags::delete))
         .route("/inbox/tickets/{id}", get(pages::inbox::show_ticket))
+        .route(
+            "/inbox/tickets/{id}/upload",
+            post(pages::inbox::upload).layer(axum::extract::DefaultBodyLimit::max(101 * 1_000_000)),
+        )
         .route("/inbox/tickets/{id}/{action}", post(pages::inbox::act))
         .route(
             "/tickets/{ticket}/messages/{message}/media",

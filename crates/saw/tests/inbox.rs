@@ -905,3 +905,144 @@ async fn a_queue_hands_out_its_tickets_in_turn_to_available_agents_online() {
         drop(streams);
     }
 }
+
+#[tokio::test]
+async fn the_reply_box_sends_files_with_the_session_and_its_csrf_header() {
+    let db = saw_testkit::sqlite();
+    let server = Server::start(&db);
+    let admin = server.admin_browser().await;
+    let token = api_token(&db);
+    add_agent(&db, "ana@loja.com.br", "Ana", "Comercial");
+    let ticket = customer_waits_in(&server, &admin, &token, "joana", "Comercial").await;
+    let ana = agent_browser(&server, "ana@loja.com.br").await;
+    let page = ana.get(&format!("/inbox/tickets/{ticket}")).await;
+    let url = format!("{}/inbox/tickets/{ticket}/upload", ana.base);
+    let form = || {
+        let part = reqwest::multipart::Part::bytes(b"Pedido 4521: 2 caixas".to_vec())
+            .file_name("pedido <4521>.txt")
+            .mime_str("text/plain")
+            .unwrap();
+        reqwest::multipart::Form::new()
+            .part("file", part)
+            .text("caption", "Segue o pedido")
+    };
+    let refused = ana.http.post(&url).multipart(form()).send().await.unwrap();
+    assert_eq!(
+        refused.status(),
+        StatusCode::FORBIDDEN,
+        "no CSRF header, no upload"
+    );
+    let sent = ana
+        .http
+        .post(&url)
+        .header("x-csrf-token", page.csrf())
+        .multipart(form())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), StatusCode::CREATED);
+    let message: Value = sent.json().await.unwrap();
+    assert_eq!(message["kind"], "document", "{message}");
+    assert_eq!(message["text"], "Segue o pedido");
+    assert_eq!(message["author"]["name"], "Ana");
+    let conversation = ana.get(&format!("/inbox/tickets/{ticket}")).await.body;
+    assert!(
+        conversation.contains("pedido &#60;4521&#62;.txt")
+            && !conversation.contains("pedido <4521>"),
+        "file names are escaped: {conversation}"
+    );
+    let ticket_now = get_json(&server, &token, &format!("/api/v1/tickets/{ticket}")).await;
+    assert_eq!(
+        ticket_now["assignee"]["name"], "Ana",
+        "a reply takes the ticket"
+    );
+}
+
+/// An EBML element: its id's bytes, an 8-byte size, its content.
+fn ebml(id: &[u8], content: &[u8]) -> Vec<u8> {
+    let mut out = id.to_vec();
+    out.push(0x01);
+    out.extend_from_slice(&(content.len() as u64).to_be_bytes()[1..]);
+    out.extend_from_slice(content);
+    out
+}
+
+/// A one-second WebM/Opus recording as Chrome's MediaRecorder writes it (a live segment of
+/// unknown size), with 50 packets of 20 ms.
+fn browser_recording() -> Vec<u8> {
+    let header = ebml(&[0x1A, 0x45, 0xDF, 0xA3], &ebml(&[0x42, 0x82], b"webm"));
+    let audio = ebml(&[0x9F], &[1]);
+    let entry = [
+        ebml(&[0xD7], &[1]),
+        ebml(&[0x83], &[2]),
+        ebml(&[0x86], b"A_OPUS"),
+        ebml(&[0xE1], &audio),
+    ]
+    .concat();
+    let tracks = ebml(&[0x16, 0x54, 0xAE, 0x6B], &ebml(&[0xAE], &entry));
+    let mut cluster = ebml(&[0xE7], &[0]);
+    for i in 0..50u8 {
+        let block = [&[0x81, 0x00, i, 0x80][..], &[0xF8, 0xFF, 0xFE, i]].concat();
+        cluster.extend(ebml(&[0xA3], &block));
+    }
+    let mut segment = vec![
+        0x18, 0x53, 0x80, 0x67, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    ];
+    segment.extend(tracks);
+    segment.extend(ebml(&[0x1F, 0x43, 0xB6, 0x75], &cluster));
+    [header, segment].concat()
+}
+
+#[tokio::test]
+async fn a_voice_note_recorded_in_the_browser_goes_as_ogg_opus() {
+    let db = saw_testkit::sqlite();
+    let server = Server::start(&db);
+    let admin = server.admin_browser().await;
+    let token = api_token(&db);
+    add_agent(&db, "ana@loja.com.br", "Ana", "Comercial");
+    let ticket = customer_waits_in(&server, &admin, &token, "joana", "Comercial").await;
+    let ana = agent_browser(&server, "ana@loja.com.br").await;
+    let csrf = ana.get(&format!("/inbox/tickets/{ticket}")).await.csrf();
+    let upload = |bytes: Vec<u8>| {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name("audio.webm")
+            .mime_str("audio/webm")
+            .unwrap();
+        ana.http
+            .post(format!("{}/inbox/tickets/{ticket}/upload", ana.base))
+            .header("x-csrf-token", &csrf)
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+    };
+    let sent = upload(browser_recording()).await.unwrap();
+    assert_eq!(sent.status(), StatusCode::CREATED);
+    let message: Value = sent.json().await.unwrap();
+    assert_eq!(message["kind"], "audio", "{message}");
+    assert_eq!(message["media"]["type"], "audio/ogg", "{message}");
+    let file = server
+        .api()
+        .get(server.url(message["media"]["url"].as_str().unwrap()))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(file.starts_with(b"OggS"), "an Ogg file");
+    assert!(
+        file.windows(8).any(|w| w == b"OpusHead"),
+        "with its Opus header"
+    );
+
+    let broken = upload(b"not a recording".to_vec()).await.unwrap();
+    assert_eq!(broken.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let answer: Value = broken.json().await.unwrap();
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("the recording could not be read"),
+        "{answer}"
+    );
+}

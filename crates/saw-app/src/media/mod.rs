@@ -7,6 +7,7 @@
 //! a user who may see its ticket.
 
 pub mod fetch;
+pub mod voice;
 
 use std::path::{Path, PathBuf};
 
@@ -172,13 +173,34 @@ pub async fn receive_upload(
     filename: Option<String>,
     source: &mut impl ChunkSource,
 ) -> Result<Upload, AppError> {
+    if fetch::essence(mime_type) == "audio/webm" {
+        return receive_voice_note(app, source).await;
+    }
     let kind = kind_for_upload(mime_type).ok_or_else(|| {
         AppError::Unsendable(format!(
             "WhatsApp does not take files of type {mime_type} (photos: JPEG, PNG; audio: AAC, AMR, MP3, M4A, OGG; video: MP4, 3GP; documents: PDF, TXT, Office)"
         ))
     })?;
-    let saved = app
-        .media
+    let saved = save(app, kind, source).await?;
+    let filename = filename
+        .map(|f| f.replace(['/', '\\', '\0'], "_"))
+        .filter(|f| !f.trim().is_empty());
+    Ok(Upload {
+        saved,
+        kind,
+        mime_type: fetch::essence(mime_type),
+        filename,
+        caption: None,
+    })
+}
+
+/// Writes a file into the store within `kind`'s limit.
+async fn save(
+    app: &App,
+    kind: MediaKind,
+    source: &mut impl ChunkSource,
+) -> Result<Saved, AppError> {
+    app.media
         .save(kind.max_bytes(), source)
         .await
         .map_err(|e| match e {
@@ -188,15 +210,39 @@ pub async fn receive_upload(
             )),
             MediaError::Source(why) => AppError::Malformed(why),
             MediaError::Io(e) => AppError::Secrets(format!("media store: {e}")),
-        })?;
-    let filename = filename
-        .map(|f| f.replace(['/', '\\', '\0'], "_"))
-        .filter(|f| !f.trim().is_empty());
+        })
+}
+
+/// A whole file as one chunk.
+struct OneChunk(Option<bytes::Bytes>);
+
+impl ChunkSource for OneChunk {
+    async fn next_chunk(&mut self) -> Result<Option<bytes::Bytes>, String> {
+        Ok(self.0.take())
+    }
+}
+
+/// A voice note recorded in a browser as WebM/Opus, stored as the Ogg/Opus file WhatsApp
+/// plays as a voice message: the Opus packets are copied, not encoded again.
+async fn receive_voice_note(app: &App, source: &mut impl ChunkSource) -> Result<Upload, AppError> {
+    let recorded = save(app, MediaKind::Audio, source).await?;
+    let path = app
+        .media
+        .path_of(&recorded.name)
+        .ok_or_else(|| AppError::Secrets("media store: unexpected file name".into()))?;
+    let read = tokio::fs::read(&path).await;
+    let _ = tokio::fs::remove_file(&path).await;
+    let webm = read.map_err(|e| AppError::Secrets(format!("media store: {e}")))?;
+    let ogg = tokio::task::spawn_blocking(move || voice::webm_opus_to_ogg(&webm))
+        .await
+        .map_err(|e| AppError::Secrets(format!("voice note: {e}")))?
+        .map_err(|e| AppError::Unsendable(format!("the recording could not be read: {e}")))?;
+    let saved = save(app, MediaKind::Audio, &mut OneChunk(Some(ogg.into()))).await?;
     Ok(Upload {
         saved,
-        kind,
-        mime_type: fetch::essence(mime_type),
-        filename,
+        kind: MediaKind::Audio,
+        mime_type: "audio/ogg".into(),
+        filename: Some("audio.ogg".into()),
         caption: None,
     })
 }

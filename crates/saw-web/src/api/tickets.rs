@@ -262,6 +262,19 @@ pub async fn post_message(
     headers: axum::http::HeaderMap,
     request: axum::extract::Request,
 ) -> Result<(StatusCode, [(&'static str, &'static str); 1], Json<Value>), ApiError> {
+    post_as(&state, &user, &id, &headers, request).await
+}
+
+/// A message posted by `user` (the API's token, or the inbox's session for files): JSON or
+/// `multipart/form-data`, with an optional `Idempotency-Key`.
+pub(crate) async fn post_as(
+    state: &AppState,
+    user: &saw_app::User,
+    id: &str,
+    headers: &axum::http::HeaderMap,
+    request: axum::extract::Request,
+) -> Result<(StatusCode, [(&'static str, &'static str); 1], Json<Value>), ApiError> {
+    let state = state.clone();
     let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
     let key = headers
         .get("idempotency-key")
@@ -297,7 +310,7 @@ pub async fn post_message(
         _ => None,
     };
     let posted =
-        saw_app::tickets::post_message(&state.app, &user, TicketId::new(id), content, private, key)
+        saw_app::tickets::post_message(&state.app, user, TicketId::new(id), content, private, key)
             .await;
     // A refused or replayed upload leaves no file behind.
     if let Some(upload) = &upload

@@ -507,6 +507,21 @@ async fn edit_contact(
     saw_app::contacts::edit(&state.app, &actor, &viewer.user, ticket.contact_id, edit).await
 }
 
+/// `POST /inbox/tickets/{id}/upload`: a file (and its caption) from the reply box, sent by
+/// the inbox's script as `multipart/form-data` with the `X-CSRF-Token` header; answers as the
+/// API does (the message, or `{"error"}`).
+pub async fn upload(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    request: axum::extract::Request,
+) -> Response {
+    crate::api::tickets::post_as(&state, &viewer.user, &id, &headers, request)
+        .await
+        .into_response()
+}
+
 /// `POST /inbox/status`: Disponível, Pausa or Ausente.
 pub async fn set_status(
     State(state): State<AppState>,
