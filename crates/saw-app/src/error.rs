@@ -73,6 +73,8 @@ pub enum AppError {
     InvalidMaxWait { max: i64 },
     #[error("unknown status '{0}': use available, paused or away")]
     InvalidAgentStatus(String),
+    #[error("the message to answer is not one of this conversation's messages")]
+    UnknownReplyTo,
     #[error("only a failed message can be sent again; this one is {0}")]
     NotFailed(String),
     #[error(
@@ -156,6 +158,7 @@ impl AppError {
             AppError::NoTransferTarget => "no_transfer_target",
             AppError::UnknownUser(_) => "unknown_user",
             AppError::UnknownTag(_) => "unknown_tag",
+            AppError::UnknownReplyTo => "unknown_reply_to",
             AppError::InvalidDistribution(_) => "invalid_distribution",
             AppError::InvalidMaxWait { .. } => "invalid_max_wait",
             AppError::InvalidAgentStatus(_) => "invalid_agent_status",

@@ -174,6 +174,29 @@ impl Compose {
     }
 }
 
+/// What a person writes on a ticket: the content, whether it is a private note, the
+/// customer's (or a sent) message it answers (quoted on WhatsApp and Telegram), and an
+/// idempotency key.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub content: Compose,
+    pub private: bool,
+    pub reply_to: Option<MessageId>,
+    pub idempotency_key: Option<String>,
+}
+
+impl Outgoing {
+    /// A public text reply, quoting nothing.
+    pub fn text(text: String) -> Self {
+        Self {
+            content: Compose::Text(text),
+            private: false,
+            reply_to: None,
+            idempotency_key: None,
+        }
+    }
+}
+
 /// What [`post_message`] stored, and whether it is the answer to an earlier call with the
 /// same idempotency key.
 pub struct Posted {
@@ -190,10 +213,14 @@ pub async fn post_message(
     app: &App,
     user: &User,
     id: TicketId,
-    content: Compose,
-    private: bool,
-    idempotency_key: Option<String>,
+    outgoing: Outgoing,
 ) -> Result<Posted, AppError> {
+    let Outgoing {
+        content,
+        private,
+        reply_to,
+        idempotency_key,
+    } = outgoing;
     let file = match &content {
         Compose::File(upload) => Some(upload.clone()),
         _ => None,
@@ -227,6 +254,13 @@ pub async fn post_message(
             if ticket.status == TicketStatus::Resolved {
                 return Err(AppError::TicketResolved);
             }
+            if let Some(quoted) = reply_to {
+                let quoted =
+                    messages::by_id(c, account, quoted).map_err(|_| AppError::UnknownReplyTo)?;
+                if quoted.ticket_id != id || quoted.is_note {
+                    return Err(AppError::UnknownReplyTo);
+                }
+            }
             let at = now();
             let mut changes = Vec::new();
             let message = if private {
@@ -251,7 +285,7 @@ pub async fn post_message(
                     author: Some(author),
                 };
                 let message = match &payload {
-                    None => outbox::enqueue_text(c, &new, at)?,
+                    None => outbox::enqueue(c, &new, MessageKind::Text, None, reply_to, at)?,
                     Some(payload) => {
                         let json = serde_json::to_string(payload).map_err(|e| {
                             AppError::Unsendable(format!("the message cannot be stored: {e}"))
@@ -261,7 +295,7 @@ pub async fn post_message(
                             &new,
                             payload.message_kind(),
                             Some(&json),
-                            None,
+                            reply_to,
                             at,
                         )?;
                         if let Some(file) = &file {

@@ -214,6 +214,33 @@
     });
     quickReplies(composer, box);
     attachments(composer, box);
+    replies(composer, box);
+  }
+
+  // "Responder" on a message: the reply quotes it (WhatsApp shows the quote).
+  function replies(form, box) {
+    var field = form.querySelector('input[name="reply_to"]');
+    var banner = form.querySelector('.replying');
+    if (!field || !banner) { return; }
+    function show() {
+      document.querySelectorAll('#messages .reply-to').forEach(function (b) { b.hidden = false; });
+    }
+    show();
+    document.addEventListener('click', function (e) {
+      var button = e.target.closest && e.target.closest('#messages .reply-to');
+      if (button) {
+        var bubble = button.closest('.msg'), quoted = bubble.querySelector('.text');
+        field.value = button.getAttribute('data-message');
+        banner.querySelector('.quote').textContent = quoted ? quoted.textContent : '';
+        banner.hidden = false;
+        box.focus();
+      } else if (e.target.hasAttribute && e.target.hasAttribute('data-cancel-reply')) {
+        field.value = '';
+        banner.hidden = true;
+      }
+    });
+    // Messages read again keep their button.
+    new MutationObserver(show).observe(document.querySelector('.messages-wrap'), { childList: true, subtree: true });
   }
 
   // Files and voice notes go as multipart/form-data with the CSRF header, the text typed

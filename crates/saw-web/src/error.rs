@@ -19,6 +19,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
         | AppError::UnknownQueue(_)
         | AppError::UnknownUser(_)
         | AppError::UnknownTag(_)
+        | AppError::UnknownReplyTo
         | AppError::InvalidDistribution(_)
         | AppError::InvalidMaxWait { .. }
         | AppError::InvalidAgentStatus(_)

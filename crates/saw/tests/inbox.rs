@@ -1046,3 +1046,51 @@ async fn a_voice_note_recorded_in_the_browser_goes_as_ogg_opus() {
         "{answer}"
     );
 }
+
+#[tokio::test]
+async fn a_reply_quotes_the_message_it_answers() {
+    let db = saw_testkit::sqlite();
+    let server = Server::start(&db);
+    let admin = server.admin_browser().await;
+    let token = api_token(&db);
+    let first = customer_waits_in(&server, &admin, &token, "joana", "Comercial").await;
+    let other = customer_waits_in(&server, &admin, &token, "pedro", "Comercial").await;
+    customer_writes(&admin, "joana", "Qual o prazo de entrega?").await;
+    let messages = get_json(
+        &server,
+        &token,
+        &format!("/api/v1/tickets/{first}/messages"),
+    )
+    .await;
+    let question = messages["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["text"] == "Qual o prazo de entrega?")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (status, reply) = post_json(
+        &server,
+        &token,
+        &format!("/api/v1/tickets/{first}/messages"),
+        json!({"text": "Três dias úteis.", "reply_to": question}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{reply}");
+    assert_eq!(reply["reply_to"], question);
+    let page = admin.get(&format!("/inbox/tickets/{first}")).await.body;
+    assert!(
+        page.contains("<blockquote class=\"quoted\">Qual o prazo de entrega?</blockquote>"),
+        "the quote shows above the reply: {page}"
+    );
+    let (status, answer) = post_json(
+        &server,
+        &token,
+        &format!("/api/v1/tickets/{other}/messages"),
+        json!({"text": "Oi", "reply_to": question}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert_eq!(answer["error"]["code"], "unknown_reply_to");
+}

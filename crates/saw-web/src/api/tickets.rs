@@ -230,10 +230,13 @@ pub struct NewMessage {
     template: Option<saw_core::outbound::TemplatePayload>,
     #[serde(default)]
     private: bool,
+    /// The id of the message this one answers (quoted on WhatsApp and Telegram).
+    #[serde(default)]
+    reply_to: Option<i64>,
 }
 
 impl NewMessage {
-    fn compose(self) -> Result<(Compose, bool), ApiError> {
+    fn compose(self) -> Result<(Compose, bool, Option<MessageId>), ApiError> {
         use saw_core::outbound::OutboundPayload;
         let content = match (self.text, self.menu, self.template) {
             (Some(text), None, None) => Compose::Text(text),
@@ -247,7 +250,7 @@ impl NewMessage {
                 ));
             }
         };
-        Ok((content, self.private))
+        Ok((content, self.private, self.reply_to.map(MessageId::new)))
     }
 }
 
@@ -284,11 +287,11 @@ pub(crate) async fn post_as(
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let (content, private) = if is_multipart {
+    let (content, private, reply_to) = if is_multipart {
         let multipart = Multipart::from_request(request, &state)
             .await
             .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_form", e.body_text()))?;
-        (read_upload(&state, multipart).await?, false)
+        (read_upload(&state, multipart).await?, false, None)
     } else {
         let too_large = headers
             .get(axum::http::header::CONTENT_LENGTH)
@@ -309,9 +312,14 @@ pub(crate) async fn post_as(
         Compose::File(upload) => Some(upload.clone()),
         _ => None,
     };
+    let outgoing = saw_app::tickets::Outgoing {
+        content,
+        private,
+        reply_to,
+        idempotency_key: key,
+    };
     let posted =
-        saw_app::tickets::post_message(&state.app, user, TicketId::new(id), content, private, key)
-            .await;
+        saw_app::tickets::post_message(&state.app, user, TicketId::new(id), outgoing).await;
     // A refused or replayed upload leaves no file behind.
     if let Some(upload) = &upload
         && posted.as_ref().map_or(true, |p| p.replayed)

@@ -478,16 +478,16 @@ async fn reply(
     if !private && viewer.account.conversations.signature && !text.trim().is_empty() {
         text = format!("*{}*: {text}", viewer.user.name);
     }
-    saw_app::tickets::post_message(
-        &state.app,
-        &viewer.user,
-        id,
-        Compose::Text(text),
+    let reply_to = form.get("reply_to").parse::<i64>().ok().map(MessageId::new);
+    let outgoing = saw_app::tickets::Outgoing {
+        content: Compose::Text(text),
         private,
-        key,
-    )
-    .await
-    .map(drop)
+        reply_to: reply_to.filter(|_| !private),
+        idempotency_key: key,
+    };
+    saw_app::tickets::post_message(&state.app, &viewer.user, id, outgoing)
+        .await
+        .map(drop)
 }
 
 async fn edit_contact(
