@@ -75,6 +75,14 @@ pub enum AppError {
     InvalidAgentStatus(String),
     #[error("the message to answer is not one of this conversation's messages")]
     UnknownReplyTo,
+    #[error(
+        "the phone number is not valid: write it with the country and area codes, e.g. +55 11 98765-4321"
+    )]
+    InvalidPhone,
+    #[error(
+        "this contact asked for no messages (SAIR): SAW does not start conversations with them"
+    )]
+    ContactOptedOut,
     #[error("only a failed message can be sent again; this one is {0}")]
     NotFailed(String),
     #[error(
@@ -159,6 +167,8 @@ impl AppError {
             AppError::UnknownUser(_) => "unknown_user",
             AppError::UnknownTag(_) => "unknown_tag",
             AppError::UnknownReplyTo => "unknown_reply_to",
+            AppError::InvalidPhone => "invalid_phone",
+            AppError::ContactOptedOut => "contact_opted_out",
             AppError::InvalidDistribution(_) => "invalid_distribution",
             AppError::InvalidMaxWait { .. } => "invalid_max_wait",
             AppError::InvalidAgentStatus(_) => "invalid_agent_status",

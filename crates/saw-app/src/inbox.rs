@@ -1,11 +1,13 @@
 //! What the agents' inbox reads: a tab a page at a time, one conversation (its last
 //! messages, the contact and their earlier tickets), and what each person has read.
 
+use saw_core::conversation::ChannelKind;
 use saw_core::ids::{MessageId, TicketId};
 use saw_core::user::User;
 use saw_store::repo::contacts::{self, ContactCard};
 use saw_store::repo::inbox::{self, Cursor, Filter, InboxRow, Tab};
 use saw_store::repo::messages::{self, MessageRow};
+use saw_store::repo::templates::{self, Template};
 use saw_store::repo::tickets::{self, TicketRow};
 
 use crate::tickets::visibility;
@@ -71,6 +73,42 @@ pub struct Conversation {
     pub contact: ContactCard,
     /// The contact's other tickets on every channel, newest first.
     pub history: Vec<TicketRow>,
+    /// WhatsApp's 24-hour window is closed: only an approved template can go.
+    pub needs_template: bool,
+    /// The channel's approved templates (WhatsApp).
+    pub templates: Vec<Template>,
+}
+
+/// A WhatsApp channel's approved templates.
+pub fn approved(
+    c: &mut dyn saw_store::Conn,
+    channel: saw_core::ids::ChannelId,
+) -> Result<Vec<Template>, saw_store::StoreError> {
+    Ok(templates::of_channel(c, channel)?
+        .into_iter()
+        .filter(|t| t.status == "APPROVED")
+        .collect())
+}
+
+/// The account's active WhatsApp channels and their approved templates (for "Nova conversa").
+pub async fn template_channels(
+    app: &App,
+    user: &User,
+) -> Result<Vec<(saw_core::channel::Channel, Vec<Template>)>, AppError> {
+    let account = user.account_id;
+    app.store
+        .read(move |c| {
+            let mut out = Vec::new();
+            for stored in saw_store::repo::channels::list(c, account)? {
+                let channel = stored.channel;
+                if channel.kind == ChannelKind::WhatsApp && channel.active {
+                    let list = approved(c, channel.id)?;
+                    out.push((channel, list));
+                }
+            }
+            Ok(out)
+        })
+        .await
 }
 
 /// Reads a conversation `user` may see; showing its latest messages marks them read.
@@ -101,12 +139,22 @@ pub async fn conversation(
                 .into_iter()
                 .filter(|t| t.id != id)
                 .collect();
+            let whatsapp = ticket.channel_kind == ChannelKind::WhatsApp.as_str();
+            let needs_template = whatsapp
+                && ticket.status != saw_core::conversation::TicketStatus::Resolved
+                && !crate::tickets::window_open(tickets::last_inbound_at(c, id)?, saw_store::now());
+            let templates = match whatsapp {
+                true => approved(c, ticket.channel_id)?,
+                false => Vec::new(),
+            };
             Ok(Conversation {
                 ticket,
                 messages: list,
                 older,
                 contact,
                 history,
+                needs_template,
+                templates,
             })
         })
         .await

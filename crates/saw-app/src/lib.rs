@@ -13,6 +13,7 @@ pub mod bot_idle;
 pub mod channels;
 pub mod connection_check;
 pub mod contacts;
+pub mod conversations;
 pub mod csat;
 pub mod distribution;
 mod error;

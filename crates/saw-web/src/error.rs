@@ -20,6 +20,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
         | AppError::UnknownUser(_)
         | AppError::UnknownTag(_)
         | AppError::UnknownReplyTo
+        | AppError::InvalidPhone
         | AppError::InvalidDistribution(_)
         | AppError::InvalidMaxWait { .. }
         | AppError::InvalidAgentStatus(_)
@@ -44,6 +45,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
         | AppError::NotResolved
         | AppError::OtherTicketOpen(_)
         | AppError::TransferResolved
+        | AppError::ContactOptedOut
         | AppError::TagNameTaken
         | AppError::ShortcutTaken
         | AppError::WindowClosed => StatusCode::CONFLICT,

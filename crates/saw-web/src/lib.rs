@@ -46,6 +46,10 @@ pub fn router(state: AppState) -> Router {
         .route("/inbox/events", get(pages::inbox::events))
         .route("/inbox/status", post(pages::inbox::set_status))
         .route(
+            "/inbox/new",
+            get(pages::inbox::new_conversation).post(pages::inbox::start_conversation),
+        )
+        .route(
             "/quick-replies",
             get(pages::quick_replies::show).post(pages::quick_replies::create),
         )

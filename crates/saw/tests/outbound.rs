@@ -833,3 +833,135 @@ async fn a_blocked_or_locked_number_holds_its_messages_and_tells_admins() {
         );
     }
 }
+
+/// Waits until the fake Graph API was asked to send a template to `to`, and answers that call.
+async fn template_sent_to(fake: &Fake, to: &str) -> Value {
+    for _ in 0..200 {
+        let found = fake
+            .calls
+            .lock()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|(_, _, body)| body["type"] == "template" && body["to"] == to)
+            .map(|(_, _, body)| body.clone());
+        if let Some(body) = found {
+            return body;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "no template was sent to {to}: {:?}",
+        fake.calls.lock().unwrap()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agents_write_first_and_after_the_window_with_approved_templates() {
+    for db in saw_testkit::backends() {
+        let fake = Fake::default();
+        let server = setup(&db, &fake).await;
+        let admin = server.admin_browser().await;
+        let token = api_token(&db);
+        let channel = scalar(&db, "SELECT id FROM channels WHERE kind = 'whatsapp'").await;
+        let out = cli(
+            &db,
+            &["channel", "templates", &channel.to_string(), "--sync"],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+
+        let form = admin.get("/inbox/new").await;
+        assert!(
+            form.body.contains("confirmacao_agendamento"),
+            "{}",
+            form.body
+        );
+        assert!(
+            !form.body.contains("promocao_semana"),
+            "paused templates are not offered"
+        );
+        let channel = channel.to_string();
+        let start = |phone: &'static str| {
+            let channel = channel.clone();
+            let admin = &admin;
+            async move {
+                admin
+                    .submit(
+                        "/inbox/new",
+                        "/inbox/new",
+                        &[
+                            ("channel_id", channel.as_str()),
+                            ("phone", phone),
+                            ("name", "Carla Dias"),
+                            ("template", "confirmacao_agendamento"),
+                            ("language", "pt_BR"),
+                            ("header_param", "#4521"),
+                            ("body_param", "Carla"),
+                            ("body_param", "4521"),
+                            ("body_param", "amanhã às 14h"),
+                        ],
+                    )
+                    .await
+            }
+        };
+        let bad = start("12345").await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", db.name);
+        assert!(bad.body.contains("O telefone não é válido"), "{}", bad.body);
+
+        let started = start("+55 (31) 97654-3210").await;
+        assert_eq!(
+            started.status,
+            StatusCode::SEE_OTHER,
+            "{}: {}",
+            db.name,
+            started.body
+        );
+        let opened = started.location.unwrap();
+        assert!(opened.starts_with("/inbox/tickets/"), "{opened}");
+        let sent = template_sent_to(&fake, "5531976543210").await;
+        assert_eq!(
+            sent["template"]["name"], "confirmacao_agendamento",
+            "{sent}"
+        );
+        let ticket =
+            get_json(&server, &token, "/api/v1/tickets?status=open").await["items"][0].clone();
+        assert_eq!(ticket["contact"]["phone"], "+5531976543210", "{ticket}");
+        assert_eq!(ticket["contact"]["name"], "Carla Dias");
+        assert_eq!(ticket["assignee"]["name"], "Administrador");
+
+        // The conversation never had a customer message: the reply box offers templates.
+        let page = admin.get(&opened).await.body;
+        assert!(page.contains("Faz mais de 24 horas"), "{page}");
+        let id = ticket["id"].as_i64().unwrap();
+        let again = admin
+            .submit(
+                &opened,
+                &format!("/inbox/tickets/{id}/template"),
+                &[
+                    ("template", "confirmacao_agendamento"),
+                    ("language", "pt_BR"),
+                    ("header_param", "#4522"),
+                    ("body_param", "Carla"),
+                    ("body_param", "4522"),
+                    ("body_param", "sexta às 9h"),
+                ],
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+
+        // A contact who said SAIR is never contacted first.
+        let contact = ticket["contact"]["id"].as_i64().unwrap();
+        let opted = server
+            .api()
+            .patch(server.url(&format!("/api/v1/contacts/{contact}")))
+            .bearer_auth(&token)
+            .json(&json!({"opted_out": true}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(opted.status(), StatusCode::OK);
+        let refused = start("+55 31 97654-3210").await;
+        assert_eq!(refused.status, StatusCode::CONFLICT, "{}", db.name);
+        assert!(refused.body.contains("SAIR"), "{}", refused.body);
+    }
+}

@@ -135,6 +135,9 @@ struct Open {
     contact_tags: Vec<(i64, String, String)>,
     /// Quick replies for `/` in the reply box: shortcut and text, filled for this ticket.
     quick_replies: Vec<(String, String)>,
+    /// WhatsApp's window is closed: the reply box offers the approved templates instead.
+    needs_template: bool,
+    templates: Vec<view::TemplateView>,
     /// A random key per rendering of the reply box: a double submit sends once.
     reply_key: String,
 }
@@ -310,6 +313,8 @@ async fn page(
             contact: view::contact_view(&c.contact, &c.history, t, zone),
             tags: tk.tags.iter().map(triple).collect(),
             contact_tags: contact_tags.iter().map(triple).collect(),
+            needs_template: c.needs_template,
+            templates: view::template_views(&c.templates),
             quick_replies: quick_replies
                 .into_iter()
                 .map(|q| (q.shortcut, q.body))
@@ -380,6 +385,19 @@ pub async fn act(
             .map(|_| (q.clone(), "contact_saved")),
         "tag" | "untag" | "contact-tag" | "contact-untag" => {
             tag_action(&state, &viewer, id, &action, form.get("tag"))
+                .await
+                .map(|_| (q.clone(), ""))
+        }
+        "template" => {
+            let outgoing = saw_app::tickets::Outgoing {
+                content: Compose::Payload(saw_core::outbound::OutboundPayload::Template(
+                    view::template_from_form(&form),
+                )),
+                private: false,
+                reply_to: None,
+                idempotency_key: Some(form.get("key").to_owned()).filter(|k| !k.is_empty()),
+            };
+            saw_app::tickets::post_message(&state.app, user, id, outgoing)
                 .await
                 .map(|_| (q.clone(), ""))
         }
@@ -557,4 +575,76 @@ pub async fn events(
         crate::live::last_event_id(&headers),
         Some(online),
     )
+}
+
+#[derive(Template)]
+#[template(path = "inbox/new.html")]
+struct NewConversationPage {
+    chrome: Chrome,
+    t: Tr,
+    /// Each WhatsApp number: id, name, its approved templates.
+    channels: Vec<(i64, String, Vec<view::TemplateView>)>,
+    typed: (String, String),
+}
+
+async fn new_page(
+    state: &AppState,
+    viewer: &Viewer,
+    typed: (String, String),
+    failure: Option<(StatusCode, String)>,
+) -> Response {
+    let channels = match saw_app::inbox::template_channels(&state.app, &viewer.user).await {
+        Ok(list) => list,
+        Err(e) => return PageError::from_app(viewer.t, e).into_response(),
+    };
+    let mut chrome = Chrome::new(viewer, "inbox");
+    let mut status = StatusCode::OK;
+    if let Some((code, message)) = failure {
+        chrome = chrome.with_error(message);
+        status = code;
+    }
+    let page = NewConversationPage {
+        chrome,
+        t: viewer.t,
+        channels: channels
+            .iter()
+            .map(|(c, list)| (c.id.get(), c.name.clone(), view::template_views(list)))
+            .collect(),
+        typed,
+    };
+    (status, render(&page, viewer.t)).into_response()
+}
+
+/// `GET /inbox/new`: "Nova conversa", a WhatsApp number and an approved template.
+pub async fn new_conversation(State(state): State<AppState>, viewer: Viewer) -> Response {
+    new_page(&state, &viewer, Default::default(), None).await
+}
+
+/// `POST /inbox/new`: writes first; the conversation opens as the person's.
+pub async fn start_conversation(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    form: FormFields,
+) -> Response {
+    let Ok(channel) = form.get("channel_id").parse::<i64>() else {
+        return PageError::not_found(viewer.t).into_response();
+    };
+    let new = saw_app::conversations::NewConversation {
+        channel: ChannelId::new(channel),
+        phone: form.get("phone").to_owned(),
+        name: Some(form.get("name").to_owned()),
+        template: view::template_from_form(&form),
+    };
+    match saw_app::conversations::start(&state.app, &viewer.user, new).await {
+        Ok((ticket, _)) => Redirect::to(&format!(
+            "/inbox/tickets/{ticket}?aba=meus&ok=conversation_started"
+        ))
+        .into_response(),
+        Err(AppError::NotFound) => PageError::not_found(viewer.t).into_response(),
+        Err(e) => {
+            let failure = (error::status_of(&e), error::message(viewer.t, &e));
+            let typed = (form.get("phone").to_owned(), form.get("name").to_owned());
+            new_page(&state, &viewer, typed, Some(failure)).await
+        }
+    }
 }

@@ -419,3 +419,38 @@ mod tests {
         assert!(link.contains("mlat=-23.5&mlon=-46.6"));
     }
 }
+
+/// An approved template as a form: its text and how many parameters it takes.
+pub struct TemplateView {
+    pub name: String,
+    pub language: String,
+    pub body_text: String,
+    /// 1..=n, one input each.
+    pub header_params: Vec<i64>,
+    pub body_params: Vec<i64>,
+}
+
+pub fn template_views(list: &[saw_store::repo::templates::Template]) -> Vec<TemplateView> {
+    list.iter()
+        .map(|t| TemplateView {
+            name: t.name.clone(),
+            language: t.language.clone(),
+            body_text: t.body_text.clone().unwrap_or_default(),
+            header_params: (1..=t.header_params).collect(),
+            body_params: (1..=t.body_params).collect(),
+        })
+        .collect()
+}
+
+/// The template a form names, with its parameters in order.
+pub fn template_from_form(
+    form: &crate::extract::FormFields,
+) -> saw_core::outbound::TemplatePayload {
+    saw_core::outbound::TemplatePayload {
+        name: form.get("template").to_owned(),
+        language: form.get("language").to_owned(),
+        header_params: form.all("header_param").map(str::to_owned).collect(),
+        body_params: form.all("body_param").map(str::to_owned).collect(),
+        button_payloads: Vec::new(),
+    }
+}
