@@ -400,26 +400,6 @@ pub fn contact_view(card: &ContactCard, history: &[TicketRow], t: Tr, zone: Tz) 
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn previews_are_one_short_line() {
-        assert_eq!(preview("Oi\n\ntudo   bem?"), "Oi tudo bem?");
-        let long = "á".repeat(200);
-        assert_eq!(preview(&long).chars().count(), PREVIEW_CHARS + 1);
-    }
-
-    #[test]
-    fn a_location_links_to_a_map() {
-        let extras = serde_json::json!({"location": {"latitude": -23.5, "longitude": -46.6, "name": "Loja"}});
-        let (label, link) = location(&extras).unwrap();
-        assert_eq!(label, "Loja");
-        assert!(link.contains("mlat=-23.5&mlon=-46.6"));
-    }
-}
-
 /// An approved template as a form: its text and how many parameters it takes.
 pub struct TemplateView {
     pub name: String,
@@ -452,5 +432,25 @@ pub fn template_from_form(
         header_params: form.all("header_param").map(str::to_owned).collect(),
         body_params: form.all("body_param").map(str::to_owned).collect(),
         button_payloads: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn previews_are_one_short_line() {
+        assert_eq!(preview("Oi\n\ntudo   bem?"), "Oi tudo bem?");
+        let long = "á".repeat(200);
+        assert_eq!(preview(&long).chars().count(), PREVIEW_CHARS + 1);
+    }
+
+    #[test]
+    fn a_location_links_to_a_map() {
+        let extras = serde_json::json!({"location": {"latitude": -23.5, "longitude": -46.6, "name": "Loja"}});
+        let (label, link) = location(&extras).unwrap();
+        assert_eq!(label, "Loja");
+        assert!(link.contains("mlat=-23.5&mlon=-46.6"));
     }
 }
