@@ -25,6 +25,7 @@ pub mod inbox;
 pub mod media;
 pub mod outbox;
 pub mod passwords;
+pub mod push;
 pub mod queues;
 pub mod quick_replies;
 pub mod random;

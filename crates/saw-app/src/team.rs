@@ -29,6 +29,12 @@ impl Presence {
         *n == 1
     }
 
+    /// Whether the person has the inbox open in this process.
+    pub fn is_online(&self, user: UserId) -> bool {
+        let map = self.connections.lock().unwrap_or_else(|e| e.into_inner());
+        map.contains_key(&user)
+    }
+
     /// Counts a connection gone; answers whether it was the person's last.
     fn disconnect(&self, user: UserId) -> bool {
         let mut map = self.connections.lock().unwrap_or_else(|e| e.into_inner());

@@ -28,11 +28,41 @@
         settings[name] = box.checked;
         localStorage.setItem('saw.' + name, box.checked ? 'on' : 'off');
         if (name === 'notify' && box.checked && window.Notification && Notification.permission === 'default') {
-          Notification.requestPermission().then(function (p) { box.checked = p === 'granted'; });
+          Notification.requestPermission().then(function (p) {
+            box.checked = p === 'granted';
+            if (p === 'granted') { subscribePush(); }
+          });
+        } else if (name === 'notify' && box.checked) {
+          subscribePush();
         }
       });
     });
   }
+
+  // Web Push: with notifications allowed, the phone or computer is told of new tickets
+  // and messages also while the inbox is closed.
+  function subscribePush() {
+    if (!('serviceWorker' in navigator) || !window.PushManager) { return; }
+    var csrf = document.querySelector('meta[name="csrf-token"]').content;
+    navigator.serviceWorker.register('/sw.js').then(function (reg) {
+      return fetch('/inbox/push/key', { credentials: 'same-origin' })
+        .then(function (r) { return r.json(); })
+        .then(function (k) {
+          var raw = atob(k.public_key.replace(/-/g, '+').replace(/_/g, '/'));
+          var key = new Uint8Array(raw.length);
+          for (var i = 0; i < raw.length; i++) { key[i] = raw.charCodeAt(i); }
+          return reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+        })
+        .then(function (subscription) {
+          return fetch('/inbox/push', {
+            method: 'POST', credentials: 'same-origin',
+            headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+            body: JSON.stringify(subscription)
+          });
+        });
+    }).catch(function () { /* push is a bonus: the page still notifies while open */ });
+  }
+  if (settings.notify && window.Notification && Notification.permission === 'granted') { subscribePush(); }
 
   function notificationsAllowed() {
     return !!window.Notification && Notification.permission === 'granted';

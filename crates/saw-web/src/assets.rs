@@ -9,6 +9,7 @@ const STYLESHEET: &str = include_str!("../assets/app.css");
 const INBOX_SCRIPT: &str = include_str!("../assets/inbox.js");
 const MANIFEST: &str = include_str!("../assets/manifest.webmanifest");
 const ICON: &str = include_str!("../assets/icon.svg");
+const SERVICE_WORKER: &str = include_str!("../assets/sw.js");
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
     (
@@ -33,6 +34,11 @@ pub async fn inbox_script() -> Response {
 /// The web app manifest: SAW can be installed on a phone's home screen.
 pub async fn manifest() -> Response {
     asset("application/manifest+json", MANIFEST)
+}
+
+/// The service worker for Web Push, at the root so its scope is the whole app.
+pub async fn service_worker() -> Response {
+    asset("text/javascript; charset=utf-8", SERVICE_WORKER)
 }
 
 pub async fn icon() -> Response {

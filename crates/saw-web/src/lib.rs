@@ -45,6 +45,8 @@ pub fn router(state: AppState) -> Router {
         .route("/inbox", get(pages::inbox::show))
         .route("/inbox/events", get(pages::inbox::events))
         .route("/inbox/status", post(pages::inbox::set_status))
+        .route("/inbox/push", post(pages::inbox::push_subscribe))
+        .route("/inbox/push/key", get(pages::inbox::push_key))
         .route(
             "/inbox/new",
             get(pages::inbox::new_conversation).post(pages::inbox::start_conversation),
@@ -186,6 +188,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/inbox.js", get(assets::inbox_script))
         .route("/static/manifest.webmanifest", get(assets::manifest))
         .route("/static/icon.svg", get(assets::icon))
+        .route("/sw.js", get(assets::service_worker))
         .merge(pages)
         .layer(middleware::from_fn(assets::security_headers))
         .layer(TraceLayer::new_for_http())

@@ -1094,3 +1094,143 @@ async fn a_reply_quotes_the_message_it_answers() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
     assert_eq!(answer["error"]["code"], "unknown_reply_to");
 }
+
+/// A push service that records each notification and answers `410 Gone` for endpoints
+/// under `/gone/`.
+async fn fake_push_service() -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<(String, axum::http::HeaderMap, Vec<u8>)>>>,
+) {
+    use axum::extract::{Request, State};
+    type Seen = std::sync::Arc<std::sync::Mutex<Vec<(String, axum::http::HeaderMap, Vec<u8>)>>>;
+    let seen: Seen = Default::default();
+    let app = axum::Router::new()
+        .fallback(|State(seen): State<Seen>, request: Request| async move {
+            let path = request.uri().path().to_owned();
+            let headers = request.headers().clone();
+            let body = axum::body::to_bytes(request.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            let gone = path.starts_with("/gone/");
+            seen.lock().unwrap().push((path, headers, body.to_vec()));
+            if gone {
+                StatusCode::GONE
+            } else {
+                StatusCode::CREATED
+            }
+        })
+        .with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (base, seen)
+}
+
+#[tokio::test]
+async fn web_push_reaches_an_agent_whose_inbox_is_closed() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use p256::elliptic_curve::sec1::ToEncodedPoint;
+
+    let db = saw_testkit::sqlite();
+    let server = Server::start(&db);
+    let admin = server.admin_browser().await;
+    let token = api_token(&db);
+    add_agent(&db, "ana@loja.com.br", "Ana", "Comercial");
+    let ana = agent_browser(&server, "ana@loja.com.br").await;
+    let (push, seen) = fake_push_service().await;
+
+    // The browser's side of a subscription: its key pair and auth secret.
+    let secret = p256::SecretKey::random(&mut p256::elliptic_curve::rand_core::OsRng);
+    let public = URL_SAFE_NO_PAD.encode(secret.public_key().to_encoded_point(false).as_bytes());
+    let auth = [7u8; 16];
+    let key: Value = ana.get("/inbox/push/key").await.body.parse().unwrap();
+    assert_eq!(
+        URL_SAFE_NO_PAD
+            .decode(key["public_key"].as_str().unwrap())
+            .unwrap()
+            .len(),
+        65,
+        "an uncompressed P-256 point: {key}"
+    );
+    let csrf = ana.get("/inbox").await.csrf();
+    let subscribe = |endpoint: String| {
+        ana.http
+            .post(format!("{}/inbox/push", ana.base))
+            .header("x-csrf-token", &csrf)
+            .header("content-type", "application/json")
+            .body(
+                json!({"endpoint": endpoint, "expirationTime": null,
+                       "keys": {"p256dh": public, "auth": URL_SAFE_NO_PAD.encode(auth)}})
+                .to_string(),
+            )
+            .send()
+    };
+    assert_eq!(
+        subscribe(format!("{push}/ana")).await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        subscribe(format!("{push}/gone/old-phone"))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    let bad = ana
+        .http
+        .post(format!("{}/inbox/push", ana.base))
+        .header("x-csrf-token", &csrf)
+        .body("{\"endpoint\": 1}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+
+    // A customer waits in Comercial; Ana's inbox is closed: her phone hears of it.
+    let ticket = customer_waits_in(&server, &admin, &token, "joana", "Comercial").await;
+    let mut delivered = None;
+    for _ in 0..100 {
+        delivered = seen
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(p, _, _)| p == "/ana")
+            .cloned();
+        if delivered.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (_, headers, body) = delivered.expect("the push service got the notification");
+    assert_eq!(headers["content-encoding"], "aes128gcm");
+    assert!(
+        headers["authorization"]
+            .to_str()
+            .unwrap()
+            .starts_with("vapid t="),
+        "{headers:?}"
+    );
+    assert_eq!(headers["ttl"], "3600");
+    assert!(
+        !String::from_utf8_lossy(&body).contains("Maria"),
+        "the payload is encrypted"
+    );
+    let auth = web_push_native::Auth::clone_from_slice(&auth);
+    let plain = web_push_native::decrypt(body, &secret, &auth).expect("the browser can read it");
+    let message: Value = serde_json::from_slice(&plain).unwrap();
+    assert_eq!(message["title"], "Novo atendimento aguardando", "{message}");
+    assert_eq!(message["ticket_id"], ticket);
+    assert_eq!(message["body"], "Maria Souza · Comercial");
+
+    // The push service forgot the old phone: so does SAW.
+    let mut left = 2;
+    for _ in 0..100 {
+        left = scalar(&db, "SELECT COUNT(*) FROM push_subscriptions").await;
+        if left == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(left, 1, "the gone endpoint is removed");
+}

@@ -50,3 +50,16 @@ CREATE TABLE user_presence (
 );
 CREATE INDEX user_presence_open ON user_presence(user_id) WHERE ended_at IS NULL;
 CREATE INDEX user_presence_account ON user_presence(account_id, started_at);
+
+-- Browsers (phones) that asked for Web Push notifications, per person: the subscription
+-- as the browser gave it (endpoint and keys, JSON). A push service that answers 404 or 410
+-- for an endpoint has forgotten it, and the row goes.
+CREATE TABLE push_subscriptions (
+    id            INTEGER PRIMARY KEY,
+    account_id    INTEGER NOT NULL REFERENCES accounts(id),
+    user_id       INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    endpoint      TEXT NOT NULL UNIQUE,
+    subscription  TEXT NOT NULL,
+    created_at    INTEGER NOT NULL
+);
+CREATE INDEX push_subscriptions_user ON push_subscriptions(user_id);

@@ -14,6 +14,7 @@ pub mod inbox;
 pub mod media;
 pub mod messages;
 pub mod outbox;
+pub mod push;
 pub mod queues;
 pub mod quick_replies;
 pub mod recovery_codes;

@@ -103,6 +103,8 @@ pub async fn run(common: &CommonArgs, args: ServeArgs) -> Result<(), CliError> {
         tracing::warn!(%error, "marking everyone offline at start failed");
     }
     let distributor = saw_app::distribution::spawn(app.clone());
+    let push_http = saw_app::outbox::http_client_with_timeout(std::time::Duration::from_secs(10))?;
+    let pusher = saw_app::push::spawn(app.clone(), push_http);
     saw_web::serve(listener, state, shutdown_signal())
         .await
         .map_err(|e| CliError::config(format!("the server stopped: {e}")))?;
@@ -119,6 +121,7 @@ pub async fn run(common: &CommonArgs, args: ServeArgs) -> Result<(), CliError> {
     poller.abort();
     bot_idle.abort();
     distributor.abort();
+    pusher.abort();
     // A download in flight is simply fetched again after a restart.
     stop_media.stop();
     media.abort();

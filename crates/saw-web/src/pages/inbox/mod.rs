@@ -540,6 +540,26 @@ pub async fn upload(
         .into_response()
 }
 
+/// `GET /inbox/push/key`: SAW's VAPID public key, for `pushManager.subscribe`.
+pub async fn push_key(State(state): State<AppState>, _viewer: Viewer) -> Response {
+    match saw_app::push::vapid(&state.app).await {
+        Ok(v) => axum::Json(serde_json::json!({"public_key": v.public_key})).into_response(),
+        Err(e) => crate::error::ApiError::from(e).into_response(),
+    }
+}
+
+/// `POST /inbox/push`: the browser's push subscription (JSON, with the CSRF header).
+pub async fn push_subscribe(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    body: String,
+) -> Response {
+    match saw_app::push::subscribe(&state.app, &viewer.user, &body).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => crate::error::ApiError::from(e).into_response(),
+    }
+}
+
 /// `POST /inbox/status`: Disponível, Pausa or Ausente.
 pub async fn set_status(
     State(state): State<AppState>,
