@@ -182,6 +182,7 @@
         var scroll = current.scrollTop;
         current.replaceWith(fresh);
         fresh.scrollTop = scroll;
+        loadMoreWhenSeen();
       } else {
         current.replaceWith(fresh);
       }
@@ -226,6 +227,29 @@
   document.querySelectorAll('main.wide > .notice.ok').forEach(function (n) {
     setTimeout(function () { n.remove(); }, 4000);
   });
+
+  // Infinite scroll: the next page of the list comes when its end scrolls into view.
+  function loadMoreWhenSeen() {
+    var more = document.querySelector('#inbox-list a.more');
+    if (!more || !window.IntersectionObserver) { return; }
+    var watcher = new IntersectionObserver(function (entries) {
+      if (!entries[0].isIntersecting) { return; }
+      watcher.disconnect();
+      fetch(more.href, { credentials: 'same-origin' }).then(function (r) { return r.text(); }).then(function (html) {
+        var doc = new DOMParser().parseFromString(html, 'text/html');
+        var list = document.querySelector('#inbox-list .tickets');
+        doc.querySelectorAll('#inbox-list .tickets > li.ticket').forEach(function (li) {
+          if (!list.querySelector('[data-ticket-id="' + li.getAttribute('data-ticket-id') + '"]')) {
+            list.appendChild(li);
+          }
+        });
+        var next = doc.querySelector('#inbox-list a.more');
+        if (next) { more.href = next.href; loadMoreWhenSeen(); } else { more.remove(); }
+      });
+    }, { root: document.getElementById('inbox-list') });
+    watcher.observe(more);
+  }
+  loadMoreWhenSeen();
 
   // --- The conversation -----------------------------------------------------------------
   var wrap = document.querySelector('.messages-wrap');

@@ -9,6 +9,7 @@ CREATE TABLE ticket_reads (
 -- The inbox's tabs: waiting oldest first, and the others by their last message.
 CREATE INDEX tickets_inbox_waiting ON tickets(account_id, status, queued_at);
 CREATE INDEX tickets_inbox_recent ON tickets(account_id, status, last_message_at);
+CREATE INDEX tickets_inbox_resolved ON tickets(account_id, status, resolved_at);
 
 -- Agents' replies start with their name ("*Ana*: …") when the account wants it.
 ALTER TABLE accounts ADD COLUMN signature BOOLEAN NOT NULL DEFAULT FALSE;

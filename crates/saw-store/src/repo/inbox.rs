@@ -36,7 +36,8 @@ impl Tab {
         match self {
             Tab::Pending => ("COALESCE(t.queued_at, t.created_at)", true),
             Tab::Mine | Tab::All => ("COALESCE(t.last_message_at, t.created_at)", false),
-            Tab::Resolved => ("COALESCE(t.resolved_at, t.created_at)", false),
+            // Every way of resolving sets `resolved_at`; the bare column lets its index sort.
+            Tab::Resolved => ("t.resolved_at", false),
         }
     }
 }
