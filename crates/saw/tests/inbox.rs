@@ -702,6 +702,33 @@ async fn tags_quick_replies_and_contacts_follow_the_same_rules() {
         assert_eq!(status, StatusCode::OK);
         assert_eq!(tags["items"], json!([]));
 
+        // The same from the conversation's page.
+        let conversation = format!("/inbox/tickets/{ticket}");
+        let tagged = ana_page
+            .submit(
+                &conversation,
+                &format!("{conversation}/tag"),
+                &[("tag", &vip_id.to_string())],
+            )
+            .await;
+        assert_eq!(tagged.status, StatusCode::SEE_OTHER, "{}", tagged.body);
+        let page = ana_page.get(&conversation).await.body;
+        assert!(
+            page.contains(&format!("action=\"{conversation}/untag?")),
+            "{}: the tag shows with its remove button",
+            db.name
+        );
+        let untagged = ana_page
+            .submit(
+                &conversation,
+                &format!("{conversation}/untag"),
+                &[("tag", &vip_id.to_string())],
+            )
+            .await;
+        assert_eq!(untagged.status, StatusCode::SEE_OTHER);
+        let shown = get_json(&server, &ana, &format!("/api/v1/tickets/{ticket}")).await;
+        assert_eq!(shown["tags"], json!([]), "{}", db.name);
+
         // Quick replies: one's own, the team's; filled in for the conversation.
         let (status, _) = request(
             &server,
