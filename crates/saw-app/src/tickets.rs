@@ -2,7 +2,7 @@
 //! admins see their whole account, agents their queues' tickets and those assigned to them.
 
 use saw_core::conversation::{
-    ChannelKind, DeliveryStatus, MessageDirection, MessageKind, TicketStatus,
+    ChannelKind, DeliveryStatus, MessageDirection, MessageKind, TicketEventKind, TicketStatus,
 };
 use saw_core::ids::{AccountId, MessageId, QueueId, TicketId, UserId};
 use saw_core::outbound::OutboundPayload;
@@ -482,8 +482,9 @@ pub enum TicketAction {
     Accept,
     /// The ticket leaves every inbox, its history records who resolved it, and the customer
     /// gets the satisfaction question when the account asks it; [`AppError::AlreadyResolved`]
-    /// when it was resolved already (by someone else meanwhile).
-    Resolve,
+    /// when it was resolved already (by someone else meanwhile). The optional reason is kept
+    /// in the history and shown to the team as a private note.
+    Resolve { reason: Option<String> },
     /// A resolved ticket is open again and theirs; [`AppError::NotResolved`] when it is not
     /// resolved, [`AppError::OtherTicketOpen`] when the customer has another ticket under way
     /// on the channel.
@@ -504,8 +505,20 @@ pub struct Transfer {
     pub note: Option<String>,
 }
 
-/// The longest transfer note.
+/// The longest transfer note or resolution reason.
 pub const TRANSFER_NOTE_MAX: usize = 1000;
+
+/// A transfer note or resolution reason as typed: trimmed, `None` when blank, refused when
+/// too long.
+fn checked_note(note: Option<&str>) -> Result<Option<&str>, AppError> {
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if note.is_some_and(|n| n.chars().count() > TRANSFER_NOTE_MAX) {
+        return Err(AppError::Invalid(ValidationError::NoteTooLong {
+            max: TRANSFER_NOTE_MAX,
+        }));
+    }
+    Ok(note)
+}
 
 impl TicketAction {
     fn transition(self) -> Transition {
@@ -516,10 +529,21 @@ impl TicketAction {
                 change: conditional(tickets::accept),
                 then: |_, _, _| Ok(()),
             },
-            TicketAction::Resolve => Transition {
+            TicketAction::Resolve { reason } => Transition {
                 action: "ticket.resolved",
                 refusal: || AppError::AlreadyResolved,
-                change: conditional(tickets::resolve_by_user),
+                change: Box::new(move |c, account, id, user, at| {
+                    let reason = checked_note(reason.as_deref())?;
+                    if !tickets::resolve_by_user(c, account, id, user, at)? {
+                        return Ok(false);
+                    }
+                    if let Some(reason) = reason {
+                        tickets::note_last_event(c, id, TicketEventKind::Resolved, reason)?;
+                        let channel = tickets::channel_and_contact(c, id)?.0;
+                        messages::insert_note(c, account, id, channel, user, reason, at)?;
+                    }
+                    Ok(true)
+                }),
                 then: |c, done, changes| match done.channel.active {
                     true => crate::csat::ask(
                         c,
@@ -589,12 +613,7 @@ fn transfer(
     if to.queue.is_none() && to.user.is_none() {
         return Err(AppError::NoTransferTarget);
     }
-    let note = to.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
-    if note.is_some_and(|n| n.chars().count() > TRANSFER_NOTE_MAX) {
-        return Err(AppError::Invalid(ValidationError::NoteTooLong {
-            max: TRANSFER_NOTE_MAX,
-        }));
-    }
+    let note = checked_note(to.note.as_deref())?;
     if let Some(queue) = to.queue {
         saw_store::repo::queues::by_id(c, account, queue)
             .map_err(|_| AppError::UnknownQueue(queue.to_string()))?;

@@ -58,6 +58,8 @@ async fn start_browser() -> Option<(Driver, Client)> {
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--window-size=1280,900",
+                // A pretend microphone (a tone), allowed without asking, for voice notes.
+                "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
                 format!("--user-data-dir={}", profile.path().display()),
             ]
         }
@@ -408,6 +410,57 @@ async fn two_agents_answer_one_customer_live_on_desktop_and_phone() {
     )
     .await;
     screenshot(&ana, "conversation").await;
+
+    // Ana attaches a file from the reply box; it appears in the conversation.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("orcamento.pdf");
+    std::fs::write(&file, b"%PDF-1.4 orcamento").unwrap();
+    ana.find(Locator::Css("#attachment"))
+        .await
+        .unwrap()
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    until(
+        &ana,
+        "the attachment shows in the conversation",
+        "document.querySelector('#messages').innerText.includes('orcamento.pdf')",
+    )
+    .await;
+
+    // And records a voice note: Chromium's WebM/Opus arrives as an Ogg/Opus audio message.
+    ana.find(Locator::Css("#record"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    until(
+        &ana,
+        "recording starts",
+        "document.getElementById('record').classList.contains('recording')",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    ana.find(Locator::Css("#record"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    until(
+        &ana,
+        "the voice note shows in the conversation",
+        "document.querySelectorAll('#messages audio.media').length > 0",
+    )
+    .await;
+    let voice = scalar(
+        &db,
+        "SELECT COUNT(*) FROM messages WHERE kind = 'audio' AND media_type = 'audio/ogg' AND direction = 'out'",
+    )
+    .await;
+    assert_eq!(voice, 1, "the recording is stored as Ogg/Opus");
+    screenshot(&ana, "voice-note").await;
 
     // Ana transfers to Suporte with a note; Bia sees it waiting there.
     ana.find(Locator::Css("summary[data-action='transfer']"))

@@ -172,9 +172,40 @@ async fn tickets_move_between_queues_and_people_and_each_agent_sees_only_theirs(
         assert_eq!(moved["queue"]["name"], "Suporte");
         assert_eq!(status_of(&server, &ana, &base).await, StatusCode::OK);
 
-        // Resolved: no transfer; reopening makes it the reopener's, once.
-        let (status, _) = post_api(&server, &ana, &format!("{base}/resolve")).await;
-        assert_eq!(status, StatusCode::OK);
+        // Resolved with a reason, kept in the history and shown to the team; no transfer
+        // then; reopening makes it the reopener's, once.
+        let resolve = format!("{base}/resolve");
+        let (status, _) =
+            post_json(&server, &ana, &resolve, json!({"reason": "x".repeat(1001)})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{}", db.name);
+        let (status, resolved) = post_json(
+            &server,
+            &ana,
+            &resolve,
+            json!({"reason": "Boleto enviado por e-mail"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{}: {resolved}", db.name);
+        assert_eq!(resolved["status"], "resolved");
+        assert_eq!(
+            scalar(
+                &db,
+                "SELECT COUNT(*) FROM ticket_events WHERE kind = 'resolved' AND note = 'Boleto enviado por e-mail'"
+            )
+            .await,
+            1,
+            "{}",
+            db.name
+        );
+        let conversation = get_json(&server, &ana, &format!("{base}/messages")).await;
+        assert!(
+            conversation["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["private"] == true && m["text"] == "Boleto enviado por e-mail"),
+            "{conversation}"
+        );
         let (status, answer) = post_json(
             &server,
             &ana,

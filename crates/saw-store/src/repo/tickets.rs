@@ -742,3 +742,18 @@ pub fn of_contact(
     )?;
     with_tags(c, rows)
 }
+
+/// Keeps a note (a resolution's reason) on the ticket's last history entry of `kind`.
+pub fn note_last_event(
+    c: &mut dyn Conn,
+    ticket: TicketId,
+    kind: TicketEventKind,
+    note: &str,
+) -> Result<(), StoreError> {
+    c.execute(
+        "UPDATE ticket_events SET note = $3 WHERE id = (SELECT MAX(id) FROM ticket_events
+         WHERE ticket_id = $1 AND kind = $2)",
+        params![ticket, kind.as_str(), note],
+    )
+    .map(drop)
+}

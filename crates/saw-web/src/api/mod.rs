@@ -52,7 +52,7 @@ pub fn router() -> Router<AppState> {
         .route("/tickets/{id}/accept", ticket_action(TicketAction::Accept))
         .route(
             "/tickets/{id}/resolve",
-            ticket_action(TicketAction::Resolve),
+            axum::routing::post(tickets::resolve),
         )
         .route("/tickets/{id}/reopen", ticket_action(TicketAction::Reopen))
         .route(

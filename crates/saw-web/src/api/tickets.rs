@@ -114,6 +114,29 @@ pub async fn act(
     Ok(Json(ticket_json(&row)))
 }
 
+/// `POST /api/v1/tickets/{id}/resolve`, with an optional `{"reason": "..."}`.
+pub async fn resolve(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    #[derive(Deserialize)]
+    struct ResolveBody {
+        #[serde(default)]
+        reason: Option<String>,
+    }
+    let reason = match body.iter().all(u8::is_ascii_whitespace) {
+        true => None,
+        false => {
+            serde_json::from_slice::<ResolveBody>(&body)
+                .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", e.to_string()))?
+                .reason
+        }
+    };
+    act(state, user, id, TicketAction::Resolve { reason }).await
+}
+
 #[derive(Debug, Deserialize)]
 pub struct TransferBody {
     #[serde(default)]

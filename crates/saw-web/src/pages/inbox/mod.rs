@@ -413,7 +413,13 @@ pub async fn act(
         other => {
             let (action, flash, tab) = match other {
                 "accept" => (TicketAction::Accept, "ticket_accepted", Some("meus")),
-                "resolve" => (TicketAction::Resolve, "ticket_resolved", None),
+                "resolve" => (
+                    TicketAction::Resolve {
+                        reason: Some(form.get("reason").to_owned()),
+                    },
+                    "ticket_resolved",
+                    None,
+                ),
                 "reopen" => (TicketAction::Reopen, "ticket_reopened", Some("meus")),
                 "return-to-bot" => (TicketAction::ReturnToBot, "ticket_returned", None),
                 "transfer" => (
