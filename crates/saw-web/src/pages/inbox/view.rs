@@ -326,6 +326,12 @@ pub fn message_views(
                 MessageKind::Unsupported => t.get("inbox.kind_unsupported").to_owned(),
                 _ => String::new(),
             });
+            let attachment = attachment(m, t);
+            // A file sent without a caption has its name as its text: shown once.
+            let text = match &attachment {
+                Some(a) if a.filename == text => String::new(),
+                _ => text,
+            };
             let outbound = m.direction == MessageDirection::Outbound && !m.is_note;
             MessageView {
                 id: m.id.get(),
@@ -341,7 +347,7 @@ pub fn message_views(
                     .clone()
                     .filter(|_| m.status == DeliveryStatus::Failed),
                 can_retry: outbound && m.status == DeliveryStatus::Failed,
-                attachment: attachment(m, t),
+                attachment,
                 location: location(&extras),
                 contacts: contact_cards(&extras),
                 quoted: m.reply_to.and_then(text_of),
