@@ -23,6 +23,7 @@ pub mod hours;
 pub mod inbound;
 pub mod inbox;
 pub mod media;
+pub mod ops;
 pub mod outbox;
 pub mod passwords;
 pub mod push;

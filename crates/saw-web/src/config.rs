@@ -14,6 +14,9 @@ pub struct WebConfig {
     pub trusted_proxies: Vec<IpNet>,
     /// The largest webhook body accepted, in bytes (`SAW_MAX_BODY`).
     pub max_body: usize,
+    /// The bearer token `/metrics` asks for (`SAW_METRICS_TOKEN`); without it `/metrics` is
+    /// off.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -22,6 +25,7 @@ impl Default for WebConfig {
             public_url: None,
             trusted_proxies: Vec::new(),
             max_body: DEFAULT_MAX_BODY,
+            metrics_token: None,
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod health;
 pub mod i18n;
 pub mod live;
 pub mod media;
+pub mod metrics;
 pub mod pages;
 pub mod session;
 mod state;
@@ -183,6 +184,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::router())
         .nest("/webhooks", webhooks::router(state.web.max_body))
         .route("/healthz", get(health::healthz))
+        .route("/metrics", get(metrics::serve))
         .route("/readyz", get(health::readyz))
         .route("/static/app.css", get(assets::stylesheet))
         .route("/static/inbox.js", get(assets::inbox_script))
@@ -191,6 +193,10 @@ pub fn router(state: AppState) -> Router {
         .route("/sw.js", get(assets::service_worker))
         .merge(pages)
         .layer(middleware::from_fn(assets::security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::measure,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -40,6 +40,7 @@ const RECHECK_USER: Duration = Duration::from_secs(2);
 struct Reader {
     /// For the inbox's stream: the person counts as online while it is open.
     _online: Option<saw_app::team::Online>,
+    _counted: crate::metrics::StreamGuard,
     state: AppState,
     user: User,
     checked_at: tokio::time::Instant,
@@ -62,6 +63,7 @@ pub fn stream(
         },
     };
     let reader = Reader {
+        _counted: state.metrics.stream_opened(),
         _online: online,
         state,
         user,

@@ -9,6 +9,7 @@ use crate::config::WebConfig;
 pub struct AppState {
     pub app: App,
     pub web: Arc<WebConfig>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
@@ -16,6 +17,7 @@ impl AppState {
         Self {
             app,
             web: Arc::new(web),
+            metrics: Default::default(),
         }
     }
 }

@@ -128,6 +128,15 @@ pub struct ServeArgs {
     )]
     pub trusted_proxies: String,
 
+    /// Turns on /metrics (Prometheus text format) and is the bearer token it asks for; without it /metrics answers 404.
+    #[arg(
+        long,
+        env = "SAW_METRICS_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
+
     /// E-mail of the administrator created on the very first start (only when no user exists).
     #[arg(long, env = "SAW_ADMIN_EMAIL", value_name = "EMAIL")]
     pub admin_email: Option<String>,

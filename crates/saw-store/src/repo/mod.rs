@@ -13,6 +13,7 @@ pub mod hours;
 pub mod inbox;
 pub mod media;
 pub mod messages;
+pub mod ops;
 pub mod outbox;
 pub mod push;
 pub mod queues;

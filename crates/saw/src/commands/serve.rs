@@ -81,6 +81,11 @@ pub async fn run(common: &CommonArgs, args: ServeArgs) -> Result<(), CliError> {
             public_url: public_url.clone(),
             trusted_proxies,
             max_body: args.max_body,
+            metrics_token: args
+                .metrics_token
+                .clone()
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty()),
         },
     );
     tracing::info!(

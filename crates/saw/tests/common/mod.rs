@@ -19,7 +19,7 @@ pub const ADMIN_PASSWORD: &str = "senha-do-admin-123";
 /// point here, so the dispatcher never reaches a real provider.
 pub const NO_PROVIDER: &str = "http://127.0.0.1:9";
 
-const SAW_VARS: [&str; 17] = [
+const SAW_VARS: [&str; 18] = [
     "SAW_BIND",
     "SAW_DATA_DIR",
     "SAW_DATABASE_URL",
@@ -37,6 +37,7 @@ const SAW_VARS: [&str; 17] = [
     "SAW_WHATSAPP_VERIFY_TOKEN",
     "SAW_TELEGRAM_BOT_TOKEN",
     "SAW_PROVIDER_TIMEOUT",
+    "SAW_METRICS_TOKEN",
 ];
 
 /// `saw` with this test's data dir and database, and nothing from the outer environment.
