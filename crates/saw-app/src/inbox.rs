@@ -71,6 +71,7 @@ pub struct Conversation {
     /// Where the older messages start, when there are more.
     pub older: Option<MessageId>,
     pub contact: ContactCard,
+    pub contact_tags: Vec<saw_store::repo::tags::Tag>,
     /// The contact's other tickets on every channel, newest first.
     pub history: Vec<TicketRow>,
     /// WhatsApp's 24-hour window is closed: only an approved template can go.
@@ -135,6 +136,10 @@ pub async fn conversation(
                 inbox::mark_read(c, viewer, id, last.id)?;
             }
             let contact = contacts::card(c, account, ticket.contact_id)?;
+            let contact_tags = saw_store::repo::tags::of(
+                c,
+                saw_store::repo::tags::Tagged::Contact(ticket.contact_id),
+            )?;
             let history = tickets::of_contact(c, account, ticket.contact_id, visibility, 20)?
                 .into_iter()
                 .filter(|t| t.id != id)
@@ -152,6 +157,7 @@ pub async fn conversation(
                 messages: list,
                 older,
                 contact,
+                contact_tags,
                 history,
                 needs_template,
                 templates,

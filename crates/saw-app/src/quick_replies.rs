@@ -2,12 +2,12 @@
 //! shared ones. Typed as `/shortcut` in the reply box, with `{{nome}}`, `{{protocolo}}`,
 //! `{{atendente}}` and `{{empresa}}` filled for the conversation at hand.
 
-use saw_core::ids::{QuickReplyId, TicketId};
+use saw_core::ids::QuickReplyId;
 use saw_core::user::User;
 use saw_core::validation::message_text;
 use saw_store::now;
-use saw_store::repo::accounts;
 use saw_store::repo::quick_replies::{self, QuickReply};
+use saw_store::repo::tickets::TicketRow;
 
 use crate::{App, AppError};
 
@@ -110,25 +110,20 @@ fn taken(e: saw_store::StoreError) -> AppError {
     }
 }
 
-/// The quick replies `user` may use, their texts filled for the ticket at hand.
-pub async fn for_ticket(
+/// The quick replies `user` may use, their texts filled for a ticket they are reading
+/// (of the company `company`).
+pub async fn filled_for(
     app: &App,
     user: &User,
-    ticket: TicketId,
+    ticket: &TicketRow,
+    company: &str,
 ) -> Result<Vec<QuickReply>, AppError> {
-    let row = crate::tickets::one(app, user, ticket).await?;
-    let account = user.account_id;
-    let company = app
-        .store
-        .read(move |c| accounts::by_id(c, account))
-        .await?
-        .name;
-    let customer = row.contact_name.clone().unwrap_or_default();
+    let customer = ticket.contact_name.clone().unwrap_or_default();
     let values = [
         ("nome", customer.as_str()),
-        ("protocolo", row.protocol.as_str()),
+        ("protocolo", ticket.protocol.as_str()),
         ("atendente", user.name.as_str()),
-        ("empresa", company.as_str()),
+        ("empresa", company),
     ];
     Ok(usable(app, user)
         .await?

@@ -5,10 +5,9 @@ use saw_core::ids::{AccountId, ContactId, TagId, TicketId};
 use saw_core::user::User;
 use saw_core::validation::display_name;
 use saw_store::now;
+use saw_store::repo::audit;
 use saw_store::repo::tags::{self, Tag, Tagged};
-use saw_store::repo::{audit, tickets};
 
-use crate::tickets::visibility;
 use crate::{Actor, App, AppError};
 
 /// The longest tag name: it must fit in a list row.
@@ -109,7 +108,7 @@ async fn change(
     put: bool,
 ) -> Result<Vec<Tag>, AppError> {
     let on = reachable(app, user, target).await?;
-    let (account, visibility) = (user.account_id, visibility(user));
+    let account = user.account_id;
     let (list, changes) = app
         .store
         .write(move |c| {
@@ -123,7 +122,6 @@ async fn change(
             };
             let mut changes = Vec::new();
             if changed && let Tagged::Ticket(id) = on {
-                tickets::visible(c, account, id, visibility)?;
                 changes.push(crate::events::ticket_changed(c, id)?);
             }
             Ok::<_, AppError>((tags::of(c, on)?, changes))

@@ -88,8 +88,12 @@ impl Drop for Online {
             return;
         }
         let (app, account, user) = (self.app.clone(), self.account, self.user);
-        // Drop cannot wait: the record is written right after.
-        tokio::spawn(async move {
+        // Drop cannot wait: the record is written right after (at shutdown, with no runtime
+        // left, the next start marks everyone offline).
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        runtime.spawn(async move {
             let recorded = app
                 .store
                 .write(move |c| team::went_offline(c, user, now()))
@@ -111,11 +115,6 @@ pub async fn reset_presence(app: &App) -> Result<(), AppError> {
         .store
         .write(|c| team::everyone_offline(c, now()))
         .await?)
-}
-
-pub async fn status(app: &App, user: &User) -> Result<AgentStatus, AppError> {
-    let id = user.id;
-    Ok(app.store.read(move |c| team::status(c, id)).await?)
 }
 
 /// A person sets their own status.

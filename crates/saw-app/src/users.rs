@@ -49,6 +49,14 @@ pub async fn list(app: &App, account: AccountId) -> Result<Vec<(User, Vec<Queue>
         .await
 }
 
+/// The user as stored now (no queues): what a long-lived connection checks again.
+pub async fn current(app: &App, account: AccountId, id: UserId) -> Result<User, AppError> {
+    Ok(app
+        .store
+        .read(move |c| users::by_id(c, account, id))
+        .await?)
+}
+
 pub async fn get(
     app: &App,
     account: AccountId,

@@ -122,8 +122,8 @@ impl Reader {
     async fn still_active(&mut self) -> bool {
         self.checked_at = tokio::time::Instant::now();
         let (account, id) = (self.user.account_id, self.user.id);
-        match saw_app::users::get(&self.state.app, account, id).await {
-            Ok((user, _)) if user.active => {
+        match saw_app::users::current(&self.state.app, account, id).await {
+            Ok(user) if user.active => {
                 self.user = user;
                 true
             }

@@ -168,10 +168,7 @@ pub fn page(
             })
         },
     )?;
-    let tickets = super::tickets::with_tags(c, rows.iter().map(|r| r.ticket.clone()).collect())?;
-    for (row, ticket) in rows.iter_mut().zip(tickets) {
-        row.ticket = ticket;
-    }
+    super::tickets::fill_tags(c, rows.iter_mut().map(|r| &mut r.ticket).collect())?;
     Ok(rows)
 }
 

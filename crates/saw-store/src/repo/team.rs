@@ -9,15 +9,6 @@ use saw_core::user::{AgentStatus, Role};
 use crate::conn::Conn;
 use crate::{StoreError, params};
 
-pub fn status(c: &mut dyn Conn, user: UserId) -> Result<AgentStatus, StoreError> {
-    let raw = c.query_one(
-        "SELECT status FROM users WHERE id = $1",
-        params![user],
-        |r| r.text(0),
-    )?;
-    AgentStatus::parse(&raw).ok_or_else(|| super::corrupt("agent status", &raw))
-}
-
 pub fn set_status(
     c: &mut dyn Conn,
     account: AccountId,

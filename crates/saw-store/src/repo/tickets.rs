@@ -620,13 +620,19 @@ pub struct TicketRow {
 
 /// Fills each row's tags (one query for all of them).
 pub fn with_tags(c: &mut dyn Conn, mut rows: Vec<TicketRow>) -> Result<Vec<TicketRow>, StoreError> {
+    fill_tags(c, rows.iter_mut().collect())?;
+    Ok(rows)
+}
+
+/// Fills the tags of rows held elsewhere (in the inbox's rows), in one query.
+pub(crate) fn fill_tags(c: &mut dyn Conn, mut rows: Vec<&mut TicketRow>) -> Result<(), StoreError> {
     let ids: Vec<TicketId> = rows.iter().map(|r| r.id).collect();
     for (ticket, tag) in super::tags::of_tickets(c, &ids)? {
         if let Some(row) = rows.iter_mut().find(|r| r.id == ticket) {
             row.tags.push(tag);
         }
     }
-    Ok(rows)
+    Ok(())
 }
 
 /// Who may see which tickets: supervisors and admins all of their account, agents those of

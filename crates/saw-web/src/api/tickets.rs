@@ -300,7 +300,6 @@ pub(crate) async fn post_as(
     headers: &axum::http::HeaderMap,
     request: axum::extract::Request,
 ) -> Result<(StatusCode, [(&'static str, &'static str); 1], Json<Value>), ApiError> {
-    let state = state.clone();
     let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
     let key = headers
         .get("idempotency-key")
@@ -311,10 +310,10 @@ pub(crate) async fn post_as(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
     let (content, private, reply_to) = if is_multipart {
-        let multipart = Multipart::from_request(request, &state)
+        let multipart = Multipart::from_request(request, state)
             .await
             .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_form", e.body_text()))?;
-        (read_upload(&state, multipart).await?, false, None)
+        (read_upload(state, multipart).await?, false, None)
     } else {
         let too_large = headers
             .get(axum::http::header::CONTENT_LENGTH)
@@ -328,7 +327,7 @@ pub(crate) async fn post_as(
             ));
         }
         let super::ApiJson(body) =
-            super::ApiJson::<NewMessage>::from_request(request, &state).await?;
+            super::ApiJson::<NewMessage>::from_request(request, state).await?;
         body.compose()?
     };
     let upload = match &content {

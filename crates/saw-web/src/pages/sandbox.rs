@@ -77,7 +77,8 @@ pub(super) fn bubbles(
         .collect()
 }
 
-fn ticks(status: DeliveryStatus) -> &'static str {
+/// WhatsApp's ticks for a delivery status (the sandbox's phone and the inbox alike).
+pub(super) fn ticks(status: DeliveryStatus) -> &'static str {
     match status {
         DeliveryStatus::Queued => "🕓",
         DeliveryStatus::Sent => "✓",

@@ -193,17 +193,12 @@ pub async fn show_ticket(
 struct Loaded {
     list: saw_app::inbox::TabPage,
     open: Option<saw_app::inbox::Conversation>,
-    /// The open conversation's contact tags and filled quick replies.
-    extras: Option<(
-        Vec<saw_store::repo::tags::Tag>,
-        Vec<saw_store::repo::quick_replies::QuickReply>,
-    )>,
+    /// The quick replies, filled for the open conversation.
+    quick_replies: Vec<saw_store::repo::quick_replies::QuickReply>,
     no_queues: bool,
     queues: Vec<(i64, String, bool)>,
     channels: Vec<(i64, String, bool)>,
     all_tags: Vec<(i64, String, String, bool)>,
-    people: Vec<(i64, String)>,
-    my_status: saw_core::user::AgentStatus,
     team: Vec<saw_store::repo::team::Member>,
 }
 
@@ -248,42 +243,32 @@ async fn page(
             .into_iter()
             .map(|g| (g.id.get(), g.name, g.color, filter.tag == Some(g.id.get())))
             .collect();
-        let extras = match &open {
-            Some(c) => Some((
-                saw_app::tags::of(&state.app, user, Target::Contact(c.ticket.contact_id)).await?,
-                saw_app::quick_replies::for_ticket(&state.app, user, c.ticket.id).await?,
-            )),
-            None => None,
+        let company = viewer.account.name.as_str();
+        let quick_replies = match &open {
+            Some(c) => {
+                saw_app::quick_replies::filled_for(&state.app, user, &c.ticket, company).await?
+            }
+            None => Vec::new(),
         };
-        let people = saw_app::users::list(&state.app, user.account_id)
-            .await?
-            .into_iter()
-            .filter(|(u, _)| u.active)
-            .map(|(u, _)| (u.id.get(), u.name))
-            .collect();
         Ok::<_, AppError>(Loaded {
             list,
             open,
-            extras,
+            quick_replies,
             no_queues: my_queues.is_empty(),
             queues,
             channels,
             all_tags,
-            people,
-            my_status: saw_app::team::status(&state.app, user).await?,
             team: saw_app::team::members(&state.app, user.account_id).await?,
         })
     };
     let Loaded {
         list,
         open,
-        extras,
+        quick_replies,
         no_queues,
         queues,
         channels,
         all_tags,
-        people,
-        my_status,
         team,
     } = match loaded.await {
         Ok(v) => v,
@@ -291,7 +276,13 @@ async fn page(
     };
     let now = chrono::Utc::now();
     let zone = viewer.account.time_zone.tz();
-    let open = open.zip(extras).map(|(c, (contact_tags, quick_replies))| {
+    // The team is everyone active: the people a ticket can go to, and the viewer's status.
+    let people: Vec<(i64, String)> = team.iter().map(|m| (m.id.get(), m.name.clone())).collect();
+    let my_status = team
+        .iter()
+        .find(|m| m.id == user.id)
+        .map_or(saw_core::user::AgentStatus::Available, |m| m.status);
+    let open = open.map(|c| {
         let tk = &c.ticket;
         let triple = |g: &saw_store::repo::tags::Tag| (g.id.get(), g.name.clone(), g.color.clone());
         Open {
@@ -312,7 +303,7 @@ async fn page(
             older: c.older.map(MessageId::get),
             contact: view::contact_view(&c.contact, &c.history, t, zone),
             tags: tk.tags.iter().map(triple).collect(),
-            contact_tags: contact_tags.iter().map(triple).collect(),
+            contact_tags: c.contact_tags.iter().map(triple).collect(),
             needs_template: c.needs_template,
             templates: view::template_views(&c.templates),
             quick_replies: quick_replies

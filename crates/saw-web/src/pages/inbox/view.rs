@@ -176,15 +176,6 @@ pub struct MessageView {
     pub reaction: Option<String>,
 }
 
-pub fn ticks(status: DeliveryStatus) -> &'static str {
-    match status {
-        DeliveryStatus::Queued => "🕓",
-        DeliveryStatus::Sent => "✓",
-        DeliveryStatus::Delivered | DeliveryStatus::Read => "✓✓",
-        DeliveryStatus::Failed => "⚠",
-    }
-}
-
 fn human_size(bytes: i64) -> String {
     match bytes {
         b if b >= 1_000_000 => format!("{:.1} MB", b as f64 / 1_000_000.0),
@@ -339,7 +330,11 @@ pub fn message_views(
                 author,
                 text,
                 time: short_time(m.created_at, now, zone),
-                ticks: if outbound { ticks(m.status) } else { "" },
+                ticks: if outbound {
+                    super::super::sandbox::ticks(m.status)
+                } else {
+                    ""
+                },
                 status: m.status.as_str(),
                 status_label: t.get(&format!("status.{}", m.status.as_str())).to_owned(),
                 error: m
