@@ -73,6 +73,8 @@ pub enum AppError {
     InvalidMaxWait { max: i64 },
     #[error("unknown status '{0}': use available, paused or away")]
     InvalidAgentStatus(String),
+    #[error("{0}")]
+    InvalidReport(crate::reports::ReportProblem),
     #[error("the message to answer is not one of this conversation's messages")]
     UnknownReplyTo,
     #[error(
@@ -172,6 +174,7 @@ impl AppError {
             AppError::InvalidDistribution(_) => "invalid_distribution",
             AppError::InvalidMaxWait { .. } => "invalid_max_wait",
             AppError::InvalidAgentStatus(_) => "invalid_agent_status",
+            AppError::InvalidReport(_) => "invalid_report",
             AppError::TagNameTaken => "tag_name_taken",
             AppError::InvalidShortcut => "invalid_shortcut",
             AppError::ShortcutTaken => "shortcut_taken",

@@ -30,6 +30,7 @@ pub mod push;
 pub mod queues;
 pub mod quick_replies;
 pub mod random;
+pub mod reports;
 pub mod sandbox;
 pub mod secrets;
 pub mod tags;

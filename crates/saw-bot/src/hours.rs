@@ -394,6 +394,40 @@ impl BusinessHours {
             .map(|(start, _)| start.max(at))
     }
 
+    /// How much of `[start, end)` falls within opening hours (special dates included), in
+    /// whole seconds: a duration "in business hours only".
+    pub fn open_seconds(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> i64 {
+        if end <= start {
+            return 0;
+        }
+        if self.open_all_the_time() {
+            return (end - start).num_seconds();
+        }
+        let (Some(mut day), last) = (self.local_date(start).pred_opt(), self.local_date(end))
+        else {
+            return 0;
+        };
+        let mut spans = Vec::new();
+        while day <= last {
+            spans.extend(self.spans_on(day));
+            match day.succ_opt() {
+                Some(next) => day = next,
+                None => break,
+            }
+        }
+        spans.sort();
+        // An interval past midnight may overlap the next day's: count each instant once.
+        let (mut total, mut counted_to) = (0, start);
+        for (open, close) in spans {
+            let (from, to) = (open.max(counted_to), close.min(end));
+            if from < to {
+                total += (to - from).num_seconds();
+                counted_to = to;
+            }
+        }
+        total
+    }
+
     /// [`BusinessHours::next_opening`] in words, as [`describe_opening`] says it.
     pub fn describe_next_opening(&self, at: DateTime<Utc>, language: Language) -> Option<String> {
         self.next_opening(at)
@@ -478,6 +512,54 @@ mod tests {
             weekly: Weekly::weekdays(&[iv("08:00-12:00"), iv("13:00-18:00")]),
             ..BusinessHours::default()
         }
+    }
+
+    #[test]
+    fn open_seconds_count_only_business_hours() {
+        let hours = office();
+        // Friday 17:00 → Monday 09:00: one hour on Friday, one on Monday.
+        assert_eq!(
+            hours.open_seconds(sp("2026-11-27", "17:00"), sp("2026-11-30", "09:00")),
+            2 * 3600
+        );
+        // Lunch does not count; a span entirely closed counts nothing.
+        assert_eq!(
+            hours.open_seconds(sp("2026-11-30", "11:30"), sp("2026-11-30", "13:30")),
+            3600
+        );
+        assert_eq!(
+            hours.open_seconds(sp("2026-11-28", "10:00"), sp("2026-11-29", "20:00")),
+            0
+        );
+        // A holiday closes its whole day.
+        let mut holiday = office();
+        holiday.special_days.push(SpecialDay {
+            date: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+            hours: Vec::new(),
+            name: Some("Feriado".into()),
+        });
+        assert_eq!(
+            holiday.open_seconds(sp("2026-11-27", "17:00"), sp("2026-12-01", "09:00")),
+            2 * 3600
+        );
+        // Always open: the wall clock; backwards: nothing.
+        let always = BusinessHours::default();
+        assert_eq!(
+            always.open_seconds(sp("2026-11-28", "10:00"), sp("2026-11-28", "10:05")),
+            300
+        );
+        assert_eq!(
+            hours.open_seconds(sp("2026-11-30", "10:00"), sp("2026-11-30", "09:00")),
+            0
+        );
+        // Overlapping intervals past midnight count once.
+        let mut night = BusinessHours::default();
+        night.weekly.monday = vec![iv("22:00-02:00")];
+        night.weekly.tuesday = vec![iv("00:00-03:00")];
+        assert_eq!(
+            night.open_seconds(sp("2026-11-30", "00:00"), sp("2026-12-02", "00:00")),
+            5 * 3600
+        );
     }
 
     #[test]

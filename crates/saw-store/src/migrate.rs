@@ -40,6 +40,7 @@ macro_rules! every_migration {
             (8, "0008", "bot"),
             (9, "0009", "idle_csat_drafts"),
             (10, "0010", "inbox"),
+            (11, "0011", "reports"),
         )
     };
 }

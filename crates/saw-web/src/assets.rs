@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 
 const STYLESHEET: &str = include_str!("../assets/app.css");
 const INBOX_SCRIPT: &str = include_str!("../assets/inbox.js");
+const REPORTS_SCRIPT: &str = include_str!("../assets/reports.js");
 const MANIFEST: &str = include_str!("../assets/manifest.webmanifest");
 const ICON: &str = include_str!("../assets/icon.svg");
 const SERVICE_WORKER: &str = include_str!("../assets/sw.js");
@@ -29,6 +30,11 @@ pub async fn stylesheet() -> Response {
 /// The inbox's script: live updates, notifications, sound.
 pub async fn inbox_script() -> Response {
     asset("text/javascript; charset=utf-8", INBOX_SCRIPT)
+}
+
+/// The dashboard's script: custom dates, the live "now" panel.
+pub async fn reports_script() -> Response {
+    asset("text/javascript; charset=utf-8", REPORTS_SCRIPT)
 }
 
 /// The web app manifest: SAW can be installed on a phone's home screen.

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use saw_app::AppError;
 use saw_app::hours::HoursProblem;
+use saw_app::reports::ReportProblem;
 use saw_core::ValidationError;
 use saw_store::StoreError;
 
@@ -57,7 +58,8 @@ pub fn status_of(e: &AppError) -> StatusCode {
         | AppError::UnknownTemplate(_)
         | AppError::TemplateNotApproved(_)
         | AppError::TemplateParameters { .. }
-        | AppError::Unsendable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        | AppError::Unsendable(_)
+        | AppError::InvalidReport(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Provider(_) => StatusCode::BAD_GATEWAY,
         AppError::InvalidCredentials | AppError::InvalidCode | AppError::BadSignature => {
             StatusCode::UNAUTHORIZED
@@ -98,6 +100,7 @@ pub fn message(t: Tr, e: &AppError) -> String {
         AppError::Unsendable(why) => t.fmt("error.unsendable", &[("why", why)]),
         AppError::InvalidFlow(why) => t.fmt("error.invalid_flow", &[("why", why)]),
         AppError::InvalidHours(problem) => hours_problem(t, problem),
+        AppError::InvalidReport(problem) => report_problem(t, problem),
         AppError::NotFailed(status) => {
             let status = t.get(&format!("status.{status}")).to_owned();
             t.fmt("error.not_failed", &[("status", &status)])
@@ -175,6 +178,25 @@ fn hours_problem(t: Tr, problem: &HoursProblem) -> String {
         HoursProblem::DateTwice(date) => t.fmt("error.hours_date_twice", &[("value", date)]),
     };
     t.fmt("error.invalid_hours", &[("why", &why)])
+}
+
+fn report_problem(t: Tr, problem: &ReportProblem) -> String {
+    match problem {
+        ReportProblem::Date { field, value } => {
+            t.fmt("error.report_date", &[("field", field), ("value", value)])
+        }
+        ReportProblem::Id { field, value } => {
+            t.fmt("error.report_id", &[("field", field), ("value", value)])
+        }
+        ReportProblem::Flag { field, value } => {
+            t.fmt("error.report_flag", &[("field", field), ("value", value)])
+        }
+        ReportProblem::Backwards => t.get("error.report_backwards").to_owned(),
+        ReportProblem::TooLong { max_days } => t.fmt("error.report_too_long", &[("max", max_days)]),
+        ReportProblem::UnknownChannel(value) => {
+            t.fmt("error.report_unknown_channel", &[("value", value)])
+        }
+    }
 }
 
 fn log_if_internal(e: &AppError) {

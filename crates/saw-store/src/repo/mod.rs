@@ -19,6 +19,7 @@ pub mod push;
 pub mod queues;
 pub mod quick_replies;
 pub mod recovery_codes;
+pub mod reports;
 pub mod sessions;
 pub mod settings;
 pub mod tags;

@@ -4,6 +4,7 @@
 mod contacts;
 mod events;
 mod quick_replies;
+pub(crate) mod reports;
 mod tags;
 pub(crate) mod tickets;
 
@@ -79,6 +80,10 @@ pub fn router() -> Router<AppState> {
             "/tickets/{ticket}/messages/{message}/media",
             get(crate::media::for_api),
         )
+        .route("/reports/summary", get(reports::summary))
+        .route("/reports/tickets.csv", get(reports::tickets_csv))
+        .route("/reports/heatmap", get(reports::heatmap))
+        .route("/reports/now", get(reports::now))
         .route("/events", get(events::stream))
         .route("/openapi.json", get(openapi))
         .fallback(|| async { ApiError::not_found() })

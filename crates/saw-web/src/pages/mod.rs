@@ -13,6 +13,7 @@ pub mod admin_users;
 pub mod inbox;
 pub mod login;
 pub mod quick_replies;
+pub mod reports;
 pub mod sandbox;
 pub mod sandbox_public;
 
