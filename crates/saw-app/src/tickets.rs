@@ -311,7 +311,7 @@ pub async fn post_message(
                         message
                     }
                 };
-                tickets::mark_agent_reply(c, id, at)?;
+                tickets::mark_agent_reply(c, id, author, at)?;
                 if tickets::take_on_reply(c, account, id, author, at)? {
                     changes.push(events::ticket_changed(c, id)?);
                 }

@@ -122,8 +122,8 @@ fn team_says(
         author,
     };
     outbox::enqueue_text(c, &new, sp(at)).unwrap();
-    if author.is_some() {
-        tickets::mark_agent_reply(c, t, sp(at)).unwrap();
+    if let Some(author) = author {
+        tickets::mark_agent_reply(c, t, author, sp(at)).unwrap();
     }
 }
 
@@ -204,6 +204,7 @@ async fn world(db: &saw_testkit::TestDb) -> World {
                 "cliente antigo",
                 sp("2026-11-16 09:16"),
             )?;
+            customer_says(c, account, t1, ch, "2026-11-16 09:18");
             team_says(c, account, t1, ch, Some(ana), "2026-11-16 09:20");
             tickets::resolve_by_user(c, account, t1, ana, sp("2026-11-16 10:10"))?;
             csat::mark_asked(c, t1, sp("2026-11-16 10:10"))?;
@@ -325,7 +326,7 @@ async fn a_known_week_gives_exact_figures_on_every_backend() {
         );
         assert_eq!(
             (s.messages_in, s.messages_out),
-            (3, 4),
+            (4, 4),
             "{name}: notes are not messages"
         );
         assert_eq!(
@@ -515,7 +516,7 @@ async fn filters_narrow_every_figure_and_agents_see_their_own() {
             (1, 1),
             "{name}"
         );
-        assert_eq!((vip.messages_in, vip.messages_out), (1, 2), "{name}");
+        assert_eq!((vip.messages_in, vip.messages_out), (2, 2), "{name}");
 
         let ana = w
             .app

@@ -116,6 +116,7 @@ async fn a_supervisor_reads_the_sandbox_conversations_on_the_dashboard_and_the_a
         .await;
         assert_eq!(status, StatusCode::OK, "{name}");
         reply(&server, &ana, comercial_ticket, "Olá Joana, já vejo isso").await;
+        customer_writes(&admin, "joana", "Obrigada!").await;
         let (status, _) = post_api(
             &server,
             &ana,
@@ -143,8 +144,8 @@ async fn a_supervisor_reads_the_sandbox_conversations_on_the_dashboard_and_the_a
         assert_eq!(summary["tickets_resolved"], 1, "{name}");
         assert_eq!(summary["tickets_accepted"], 2, "{name}");
         assert_eq!(
-            summary["messages_in"], 7,
-            "{name}: customers wrote 2 + 4 + 1"
+            summary["messages_in"], 8,
+            "{name}: customers wrote 3 + 4 + 1"
         );
         assert!(summary["messages_out"].as_i64().unwrap() > 2, "{name}");
         assert_eq!(summary["bot_contained"], 0, "{name}");
@@ -189,7 +190,10 @@ async fn a_supervisor_reads_the_sandbox_conversations_on_the_dashboard_and_the_a
         .await;
         assert_eq!(only_comercial["tickets_accepted"], 1, "{name}");
         assert_eq!(only_comercial["tickets_resolved"], 1, "{name}");
-        assert_eq!(only_comercial["messages_in"], 2, "{name}");
+        assert_eq!(
+            only_comercial["messages_in"], 1,
+            "{name}: what Joana wrote while in Comercial (before, she was with the bot)"
+        );
         let only_caio = get_json(
             &server,
             &token,
@@ -279,7 +283,7 @@ async fn a_supervisor_reads_the_sandbox_conversations_on_the_dashboard_and_the_a
         assert_eq!(card(body, "reports.resolved"), "1", "{name}");
         assert_eq!(
             card(body, "reports.messages"),
-            format!("7 / {}", summary["messages_out"]),
+            format!("8 / {}", summary["messages_out"]),
             "{name}"
         );
         assert!(

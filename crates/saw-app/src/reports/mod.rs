@@ -258,14 +258,14 @@ async fn load(
     Ok(app
         .store
         .read(move |c| {
-            let tickets = repo::tickets(c, &scope)?;
+            let tickets = repo::tickets(c, &scope, what == Needs::Lines)?;
             let (messages, presence, bot) = match what {
                 Needs::Everything => (
                     repo::message_counts(c, &scope)?,
                     repo::presence(c, account_id, start, end)?,
                     repo::bot_counts(c, &scope)?,
                 ),
-                Needs::Tickets => Default::default(),
+                Needs::Tickets | Needs::Lines => Default::default(),
             };
             let schedules = match business {
                 true => Some(crate::hours::load(c, account_id, zone)?),
@@ -301,10 +301,15 @@ async fn load(
         .await?)
 }
 
-#[derive(Debug, Clone, Copy)]
+/// What a report reads besides the tickets' history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Needs {
+    /// Messages, presence and the bot's records too (the summary).
     Everything,
+    /// The history alone (the heat map).
     Tickets,
+    /// The history with the contacts' names and numbers (the exported table).
+    Lines,
 }
 
 /// The figures of one queue, agent, channel or tag.
@@ -660,7 +665,7 @@ pub async fn ticket_lines(
     account: &Account,
     q: &ReportQuery,
 ) -> Result<Vec<TicketLine>, AppError> {
-    let loaded = load(app, account, q, Needs::Tickets).await?;
+    let loaded = load(app, account, q, Needs::Lines).await?;
     let (start, end) = q.instants(account.time_zone.tz());
     let mut facts = Facts::of(
         &loaded.tickets,

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use saw_core::conversation::{TicketEventKind, TicketStatus};
 use saw_core::ids::{AccountId, ChannelId, QueueId, TagId, TicketId, UserId};
 
-use crate::conn::{Conn, Value};
+use crate::conn::{Conn, Row, Value};
 use crate::repo::corrupt;
 use crate::{StoreError, params};
 
@@ -23,19 +23,20 @@ pub struct Scope {
 }
 
 impl Scope {
-    /// `$1…$3` are the account and the range; the channel and tag follow when set.
-    fn params(&self) -> Vec<Value<'static>> {
-        let mut params = vec![
-            Value::from(self.account),
-            Value::from(self.start),
-            Value::from(self.end),
-        ];
+    /// `$1…$3` are the account and two bounds (the range, or a span of ticket ids); the
+    /// channel and tag follow when set.
+    fn params(&self, from: Value<'static>, to: Value<'static>) -> Vec<Value<'static>> {
+        let mut params = vec![Value::from(self.account), from, to];
         params.extend(self.channel.map(Value::from));
         params.extend(self.tag.map(Value::from));
         params
     }
 
-    /// The predicates on a ticket aliased `t` for the channel and tag filters.
+    fn range(&self) -> Vec<Value<'static>> {
+        self.params(Value::from(self.start), Value::from(self.end))
+    }
+
+    /// The predicates on a ticket aliased `t` for the channel and tag filters (`$4`, `$5`).
     fn ticket_filters(&self) -> String {
         let mut sql = String::new();
         let mut n = 3;
@@ -50,19 +51,6 @@ impl Scope {
             ));
         }
         sql
-    }
-
-    /// The tickets something happened to in the range: a history event, the first agent
-    /// reply or the satisfaction question.
-    fn tickets_sql(&self) -> String {
-        format!(
-            "SELECT t.id FROM tickets t WHERE t.id IN (
-               SELECT ticket_id FROM ticket_events WHERE account_id = $1 AND at >= $2 AND at < $3
-               UNION SELECT id FROM tickets WHERE account_id = $1 AND first_agent_reply_at >= $2 AND first_agent_reply_at < $3
-               UNION SELECT id FROM tickets WHERE account_id = $1 AND csat_asked_at >= $2 AND csat_asked_at < $3
-             ){}",
-            self.ticket_filters()
-        )
     }
 }
 
@@ -81,14 +69,17 @@ pub struct TicketFacts {
     pub first_reply_by: Option<UserId>,
     pub csat_asked_at: Option<DateTime<Utc>>,
     pub csat_rating: Option<i64>,
+    /// Read only for the exported table.
     pub contact_name: String,
     pub contact_phone: Option<String>,
+    /// In the order they happened.
     pub events: Vec<EventFacts>,
     pub tags: Vec<TagId>,
 }
 
 #[derive(Debug, Clone, Copy)]
 pub struct EventFacts {
+    pub id: i64,
     pub kind: TicketEventKind,
     pub at: DateTime<Utc>,
     pub actor: Option<UserId>,
@@ -96,78 +87,123 @@ pub struct EventFacts {
     pub to_user: Option<UserId>,
 }
 
-/// The tickets of [`Scope::tickets_sql`] with their whole history (events before the range
-/// too: a wait may start before it) and tags, ordered by id.
-pub fn tickets(c: &mut dyn Conn, scope: &Scope) -> Result<Vec<TicketFacts>, StoreError> {
-    let params = scope.params();
-    let chosen = scope.tickets_sql();
-    let mut tickets = c.query_all(
-        &format!(
-            "SELECT t.id, t.protocol, t.channel_id, t.queue_id, t.assignee_id, t.status, t.created_at,
-                    t.first_agent_reply_at,
-                    CASE WHEN t.first_agent_reply_at IS NULL THEN NULL ELSE
-                      (SELECT m.author_user_id FROM messages m WHERE m.ticket_id = t.id AND m.direction = 'out'
-                         AND m.is_note = FALSE AND m.author_user_id IS NOT NULL ORDER BY m.id LIMIT 1) END,
-                    t.csat_asked_at, t.csat_rating, c.name, c.phone
-             FROM tickets t JOIN contacts c ON c.id = t.contact_id
-             WHERE t.id IN ({chosen}) ORDER BY t.id"
-        ),
-        &params,
-        |r| {
-            let status = r.text(5)?;
-            Ok(TicketFacts {
-                id: TicketId::new(r.i64(0)?),
-                protocol: r.text(1)?,
-                channel: ChannelId::new(r.i64(2)?),
-                queue: r.opt_i64(3)?.map(QueueId::new),
-                assignee: r.opt_i64(4)?.map(UserId::new),
-                status: TicketStatus::parse(&status)
-                    .ok_or_else(|| corrupt("ticket status", &status))?,
-                created_at: r.time(6)?,
-                first_agent_reply_at: r.opt_time(7)?,
-                first_reply_by: r.opt_i64(8)?.map(UserId::new),
-                csat_asked_at: r.opt_time(9)?,
-                csat_rating: r.opt_i64(10)?,
-                contact_name: r.opt_text(11)?.unwrap_or_default(),
-                contact_phone: r.opt_text(12)?,
-                events: Vec::new(),
-                tags: Vec::new(),
-            })
-        },
+/// Ticket ids per `IN (…)` list.
+const IDS_PER_QUERY: usize = 500;
+
+/// The tickets something happened to in the range (a history event, the first agent reply,
+/// the satisfaction question) with their history up to the range's end — from before it
+/// too: a wait may start before the range — and their tags, ordered by id. Contacts' names
+/// and numbers only `with_contacts`.
+pub fn tickets(
+    c: &mut dyn Conn,
+    scope: &Scope,
+    with_contacts: bool,
+) -> Result<Vec<TicketFacts>, StoreError> {
+    // The range's events come from one index (ticket_events_report) without touching the
+    // table; the rest is read by ticket.
+    let mut events: Vec<(i64, EventFacts)> = c.query_all(
+        "SELECT ticket_id, id, kind, at, actor_user_id, to_queue_id, to_user_id FROM ticket_events
+         WHERE account_id = $1 AND at >= $2 AND at < $3",
+        params![scope.account, scope.start, scope.end],
+        |r| Ok((r.i64(0)?, event(r, 1)?)),
     )?;
-    let mut position = 0;
-    c.query_each(
-        &format!(
-            "SELECT e.ticket_id, e.kind, e.at, e.actor_user_id, e.to_queue_id, e.to_user_id
-             FROM ticket_events e WHERE e.ticket_id IN ({chosen}) ORDER BY e.ticket_id, e.id"
-        ),
-        &params,
-        &mut |r| {
-            let ticket = r.i64(0)?;
-            let Some(at) = seek(&tickets, &mut position, ticket) else {
-                return Ok(());
-            };
-            let kind = r.text(1)?;
-            tickets[at].events.push(EventFacts {
-                kind: TicketEventKind::parse(&kind)
-                    .ok_or_else(|| corrupt("ticket event", &kind))?,
-                at: r.time(2)?,
-                actor: r.opt_i64(3)?.map(UserId::new),
-                to_queue: r.opt_i64(4)?.map(QueueId::new),
-                to_user: r.opt_i64(5)?.map(UserId::new),
-            });
+    let mut candidates: Vec<i64> = events.iter().map(|(t, _)| *t).collect();
+    candidates.extend(c.query_all(
+        "SELECT id FROM tickets WHERE account_id = $1 AND first_agent_reply_at >= $2 AND first_agent_reply_at < $3
+         UNION SELECT id FROM tickets WHERE account_id = $1 AND csat_asked_at >= $2 AND csat_asked_at < $3",
+        params![scope.account, scope.start, scope.end],
+        |r| r.i64(0),
+    )?);
+    candidates.sort_unstable();
+    candidates.dedup();
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+
+    let contact_columns = if with_contacts {
+        "c.name, c.phone"
+    } else {
+        "NULL, NULL"
+    };
+    let contact_join = if with_contacts {
+        " JOIN contacts c ON c.id = t.contact_id"
+    } else {
+        ""
+    };
+    let select = format!(
+        "SELECT t.id, t.protocol, t.channel_id, t.queue_id, t.assignee_id, t.status, t.created_at,
+                t.first_agent_reply_at, t.first_agent_reply_by, t.csat_asked_at, t.csat_rating, {contact_columns}
+         FROM tickets t{contact_join}"
+    );
+    let (lo, hi) = (candidates[0], candidates[candidates.len() - 1]);
+    let mut tickets = Vec::with_capacity(candidates.len());
+    let mut keep = |row: TicketFacts| {
+        if candidates.binary_search(&row.id.get()).is_ok() {
+            tickets.push(row);
+        }
+    };
+    // Most of a range's tickets are consecutive ids: read the span when it is dense.
+    if (hi - lo) as usize <= candidates.len() * 4 {
+        let sql = format!(
+            "{select} WHERE t.account_id = $1 AND t.id >= $2 AND t.id <= $3{} ORDER BY t.id",
+            scope.ticket_filters()
+        );
+        c.query_each(&sql, &scope.params(lo.into(), hi.into()), &mut |r| {
+            keep(ticket(r)?);
             Ok(())
-        },
-    )?;
-    position = 0;
+        })?;
+    } else {
+        for chunk in candidates.chunks(IDS_PER_QUERY) {
+            let sql = format!(
+                "{select} WHERE t.account_id = $1 AND t.id >= $2 AND t.id <= $3 AND t.id IN ({}){} ORDER BY t.id",
+                id_list(chunk),
+                scope.ticket_filters()
+            );
+            let params = scope.params(chunk[0].into(), chunk[chunk.len() - 1].into());
+            c.query_each(&sql, &params, &mut |r| {
+                keep(ticket(r)?);
+                Ok(())
+            })?;
+        }
+    }
+
+    // Tickets created before the range bring their earlier history.
+    let created_in_range: std::collections::HashSet<i64> = events
+        .iter()
+        .filter(|(_, e)| e.kind == TicketEventKind::Created)
+        .map(|(t, _)| *t)
+        .collect();
+    let older: Vec<i64> = tickets
+        .iter()
+        .map(|t| t.id.get())
+        .filter(|id| !created_in_range.contains(id))
+        .collect();
+    for chunk in older.chunks(IDS_PER_QUERY) {
+        events.extend(c.query_all(
+            &format!(
+                "SELECT ticket_id, id, kind, at, actor_user_id, to_queue_id, to_user_id FROM ticket_events
+                 WHERE ticket_id IN ({}) AND at < $1",
+                id_list(chunk)
+            ),
+            params![scope.start],
+            |r| Ok((r.i64(0)?, event(r, 1)?)),
+        )?);
+    }
+    for (ticket, event) in events {
+        if let Ok(at) = tickets.binary_search_by_key(&ticket, |t| t.id.get()) {
+            tickets[at].events.push(event);
+        }
+    }
+    for t in &mut tickets {
+        t.events.sort_by_key(|e| (e.at, e.id));
+    }
+
     c.query_each(
-        &format!(
-            "SELECT tt.ticket_id, tt.tag_id FROM ticket_tags tt
-             WHERE tt.ticket_id IN ({chosen}) ORDER BY tt.ticket_id, tt.tag_id"
-        ),
-        &params,
+        "SELECT tt.ticket_id, tt.tag_id FROM ticket_tags tt
+         WHERE tt.ticket_id >= $1 AND tt.ticket_id <= $2",
+        params![lo, hi],
         &mut |r| {
-            if let Some(at) = seek(&tickets, &mut position, r.i64(0)?) {
+            if let Ok(at) = tickets.binary_search_by_key(&r.i64(0)?, |t| t.id.get()) {
                 tickets[at].tags.push(TagId::new(r.i64(1)?));
             }
             Ok(())
@@ -176,13 +212,45 @@ pub fn tickets(c: &mut dyn Conn, scope: &Scope) -> Result<Vec<TicketFacts>, Stor
     Ok(tickets)
 }
 
-/// Where `ticket` is in `tickets` (ordered by id), moving `position` forward: rows of the
-/// later queries come in the same order.
-fn seek(tickets: &[TicketFacts], position: &mut usize, ticket: i64) -> Option<usize> {
-    while *position < tickets.len() && tickets[*position].id.get() < ticket {
-        *position += 1;
-    }
-    (tickets.get(*position)?.id.get() == ticket).then_some(*position)
+/// `1, 2, 3` for an `IN (…)` of ids (numbers only: nothing to escape).
+fn id_list(ids: &[i64]) -> String {
+    ids.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn event(r: &dyn Row, from: usize) -> Result<EventFacts, StoreError> {
+    let kind = r.text(from + 1)?;
+    Ok(EventFacts {
+        id: r.i64(from)?,
+        kind: TicketEventKind::parse(&kind).ok_or_else(|| corrupt("ticket event", &kind))?,
+        at: r.time(from + 2)?,
+        actor: r.opt_i64(from + 3)?.map(UserId::new),
+        to_queue: r.opt_i64(from + 4)?.map(QueueId::new),
+        to_user: r.opt_i64(from + 5)?.map(UserId::new),
+    })
+}
+
+fn ticket(r: &dyn Row) -> Result<TicketFacts, StoreError> {
+    let status = r.text(5)?;
+    Ok(TicketFacts {
+        id: TicketId::new(r.i64(0)?),
+        protocol: r.text(1)?,
+        channel: ChannelId::new(r.i64(2)?),
+        queue: r.opt_i64(3)?.map(QueueId::new),
+        assignee: r.opt_i64(4)?.map(UserId::new),
+        status: TicketStatus::parse(&status).ok_or_else(|| corrupt("ticket status", &status))?,
+        created_at: r.time(6)?,
+        first_agent_reply_at: r.opt_time(7)?,
+        first_reply_by: r.opt_i64(8)?.map(UserId::new),
+        csat_asked_at: r.opt_time(9)?,
+        csat_rating: r.opt_i64(10)?,
+        contact_name: r.opt_text(11)?.unwrap_or_default(),
+        contact_phone: r.opt_text(12)?,
+        events: Vec::new(),
+        tags: Vec::new(),
+    })
 }
 
 /// Messages customers and the team exchanged in the range (private notes are not
@@ -191,35 +259,44 @@ fn seek(tickets: &[TicketFacts], position: &mut usize, ticket: i64) -> Option<us
 pub struct MessageCount {
     pub inbound: bool,
     pub channel: ChannelId,
+    /// The ticket's queue and agent when the message was written.
     pub queue: Option<QueueId>,
-    /// The ticket's agent now.
     pub assignee: Option<UserId>,
     /// Who wrote it (outbound; `None` for the bot and for customers).
     pub author: Option<UserId>,
     pub count: i64,
 }
 
+/// From `message_tallies` (counted per hour as messages are written); with a tag filter,
+/// from the tagged tickets' messages themselves, split by the ticket's queue and agent now.
 pub fn message_counts(c: &mut dyn Conn, scope: &Scope) -> Result<Vec<MessageCount>, StoreError> {
-    c.query_all(
-        &format!(
-            "SELECT m.direction, t.channel_id, t.queue_id, t.assignee_id, m.author_user_id, COUNT(*)
-             FROM messages m JOIN tickets t ON t.id = m.ticket_id
-             WHERE m.account_id = $1 AND m.created_at >= $2 AND m.created_at < $3 AND m.is_note = FALSE{}
+    let sql = match scope.tag {
+        None => format!(
+            "SELECT direction, channel_id, queue_id, assignee_id, author_user_id, CAST(SUM(n) AS BIGINT) FROM message_tallies
+             WHERE account_id = $1 AND hour >= $2 AND hour < $3{}
+             GROUP BY direction, channel_id, queue_id, assignee_id, author_user_id",
+            if scope.channel.is_some() { " AND channel_id = $4" } else { "" }
+        ),
+        Some(_) => format!(
+            "SELECT m.direction, t.channel_id, COALESCE(t.queue_id, 0), COALESCE(t.assignee_id, 0),
+                    COALESCE(m.author_user_id, 0), COUNT(*)
+             FROM tickets t JOIN messages m ON m.ticket_id = t.id
+             WHERE t.account_id = $1 AND m.created_at >= $2 AND m.created_at < $3 AND m.is_note = FALSE{}
              GROUP BY m.direction, t.channel_id, t.queue_id, t.assignee_id, m.author_user_id",
             scope.ticket_filters()
         ),
-        &scope.params(),
-        |r| {
-            Ok(MessageCount {
-                inbound: r.text(0)? == "in",
-                channel: ChannelId::new(r.i64(1)?),
-                queue: r.opt_i64(2)?.map(QueueId::new),
-                assignee: r.opt_i64(3)?.map(UserId::new),
-                author: r.opt_i64(4)?.map(UserId::new),
-                count: r.i64(5)?,
-            })
-        },
-    )
+    };
+    let some = |id: i64| (id != 0).then_some(id);
+    c.query_all(&sql, &scope.range(), |r| {
+        Ok(MessageCount {
+            inbound: r.text(0)? == "in",
+            channel: ChannelId::new(r.i64(1)?),
+            queue: some(r.i64(2)?).map(QueueId::new),
+            assignee: some(r.i64(3)?).map(UserId::new),
+            author: some(r.i64(4)?).map(UserId::new),
+            count: r.i64(5)?,
+        })
+    })
 }
 
 /// One stretch of a person having the inbox open.
@@ -265,7 +342,7 @@ pub fn bot_counts(
              GROUP BY b.kind, b.detail",
             scope.ticket_filters()
         ),
-        &scope.params(),
+        &scope.range(),
         |r| Ok((r.text(0)?, r.text(1)?, r.i64(2)?)),
     )
 }

@@ -579,16 +579,19 @@ pub fn last_inbound_at(
     )
 }
 
-/// Records the first public reply of an agent (first response time is measured to it).
+/// Records the first public reply of an agent and who wrote it (first response time is
+/// measured to it).
 pub fn mark_agent_reply(
     c: &mut dyn Conn,
     ticket: TicketId,
+    author: UserId,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     c.execute(
-        "UPDATE tickets SET first_agent_reply_at = COALESCE(first_agent_reply_at, $2), last_message_at = $2,
+        "UPDATE tickets SET first_agent_reply_by = CASE WHEN first_agent_reply_at IS NULL THEN $3 ELSE first_agent_reply_by END,
+                first_agent_reply_at = COALESCE(first_agent_reply_at, $2), last_message_at = $2,
                 updated_at = $2 WHERE id = $1",
-        params![ticket, at],
+        params![ticket, at, author],
     )
     .map(drop)
 }

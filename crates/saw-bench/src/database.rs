@@ -1,0 +1,73 @@
+//! A fresh database for one run: a SQLite file in a temporary data dir, or a new schema on
+//! the PostgreSQL server (dropped afterwards).
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use saw_store::{DatabaseUrl, Store, StoreError};
+
+use crate::{Args, Backend};
+
+pub struct Fresh {
+    pub url: DatabaseUrl,
+    pub data_dir: PathBuf,
+    dir: Option<tempfile::TempDir>,
+    schema: Option<(String, String)>,
+}
+
+pub fn name(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    }
+}
+
+impl Fresh {
+    pub async fn new(args: &Args) -> anyhow::Result<Fresh> {
+        let dir = tempfile::tempdir().context("making a temporary data dir")?;
+        let data_dir = dir.path().to_owned();
+        match args.backend {
+            Backend::Sqlite => Ok(Fresh {
+                url: DatabaseUrl::Sqlite(data_dir.join("saw.db")),
+                data_dir,
+                dir: Some(dir),
+                schema: None,
+            }),
+            Backend::Postgres => {
+                let base = args.postgres_url.clone();
+                let schema = format!("saw_bench_{}", std::process::id());
+                run_on(&base, format!("CREATE SCHEMA {schema}"))
+                    .await
+                    .with_context(|| format!("making a schema on {base}"))?;
+                let separator = if base.contains('?') { '&' } else { '?' };
+                Ok(Fresh {
+                    url: DatabaseUrl::Postgres(format!(
+                        "{base}{separator}options=-csearch_path%3D{schema}"
+                    )),
+                    data_dir,
+                    dir: Some(dir),
+                    schema: Some((base, schema)),
+                })
+            }
+        }
+    }
+
+    /// Drops the PostgreSQL schema and the temporary dir, unless asked to keep them.
+    pub async fn remove(mut self, keep: bool) {
+        if keep {
+            let dir = self.dir.take().map(tempfile::TempDir::keep);
+            eprintln!("kept: {} {:?}", self.url.redacted(), dir);
+            return;
+        }
+        if let Some((base, schema)) = &self.schema
+            && let Err(e) = run_on(base, format!("DROP SCHEMA {schema} CASCADE")).await
+        {
+            eprintln!("could not drop the schema {schema}: {e}");
+        }
+    }
+}
+
+async fn run_on(url: &str, sql: String) -> Result<(), StoreError> {
+    let store = Store::connect(&DatabaseUrl::Postgres(url.to_owned())).await?;
+    store.write(move |c| c.execute_batch(&sql)).await
+}
