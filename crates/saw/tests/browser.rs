@@ -507,3 +507,106 @@ async fn two_agents_answer_one_customer_live_on_desktop_and_phone() {
     ana.close().await.unwrap();
     bia.close().await.unwrap();
 }
+
+/// The dashboard in a browser: numbers and charts drawn, a period applied, and the "now"
+/// panel following a customer who starts waiting, without a reload.
+#[tokio::test]
+async fn a_supervisor_sees_the_dashboard_follow_a_new_customer_live() {
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    let db = saw_testkit::sqlite();
+    let server = Server::start(&db);
+    let base = server.base.clone();
+    let customer = server.admin_browser().await;
+    let out = cli(
+        &db,
+        &[
+            "user",
+            "add",
+            "--email",
+            "sueli@loja.com.br",
+            "--name",
+            "Sueli",
+            "--role",
+            "supervisor",
+            "--password",
+            AGENT_PASSWORD,
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    say_as(&customer, "joana", "oi", None, "Como podemos ajudar?").await;
+    say_as(&customer, "joana", "Comercial", None, "protocolo").await;
+
+    sign_in(&c, &base, "sueli@loja.com.br", AGENT_PASSWORD).await;
+    c.goto(&format!("{base}/reports")).await.unwrap();
+    until(
+        &c,
+        "the dashboard counts Joana's ticket",
+        "document.querySelector('[data-figure=\"reports.created\"] .big').textContent === '1'",
+    )
+    .await;
+    until(
+        &c,
+        "the charts are drawn",
+        "document.querySelectorAll('svg.chart').length === 4 && document.querySelectorAll('svg.heat rect.cell').length === 168",
+    )
+    .await;
+    until(
+        &c,
+        "the now panel goes live",
+        "!document.getElementById('now-live').hidden",
+    )
+    .await;
+    let waiting = "document.querySelector('#now-panel .big').textContent";
+    until(&c, "Joana waits", &format!("{waiting} === '1'")).await;
+    screenshot(&c, "reports").await;
+    for (n, chart) in ["svg.chart", "svg.heat"].iter().enumerate() {
+        c.execute(
+            &format!("document.querySelector('{chart}').scrollIntoView();"),
+            vec![],
+        )
+        .await
+        .unwrap();
+        screenshot(&c, &format!("reports-chart-{n}")).await;
+    }
+
+    say_as(&customer, "pedro", "oi", None, "Como podemos ajudar?").await;
+    say_as(&customer, "pedro", "Suporte", None, "Sobre o que é?").await;
+    say_as(
+        &customer,
+        "pedro",
+        "Status do pedido",
+        None,
+        "número do seu pedido",
+    )
+    .await;
+    say_as(&customer, "pedro", "4521", None, "protocolo").await;
+    until(
+        &c,
+        "the now panel follows Pedro into Suporte",
+        &format!("{waiting} === '2' && document.getElementById('now-panel').textContent.includes('Suporte')"),
+    )
+    .await;
+
+    c.execute(
+        "document.getElementById('report-range').value = '30d';",
+        vec![],
+    )
+    .await
+    .unwrap();
+    press(&c, "#report-filters button[type=submit]").await;
+    let url = c.current_url().await.unwrap();
+    assert_eq!(url.path(), "/reports");
+    assert!(
+        url.query().unwrap_or_default().contains("range=30d"),
+        "{url}"
+    );
+    until(
+        &c,
+        "both tickets count in the last 30 days",
+        "document.querySelector('[data-figure=\"reports.created\"] .big').textContent === '2'",
+    )
+    .await;
+    c.close().await.unwrap();
+}

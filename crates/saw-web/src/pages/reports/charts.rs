@@ -8,6 +8,8 @@ pub const LINE_WIDTH: f64 = 720.0;
 pub const LINE_HEIGHT: f64 = 200.0;
 const LINE_LEFT: f64 = 36.0;
 const LINE_BOTTOM: f64 = 24.0;
+/// Room for the last day's label.
+pub const LINE_RIGHT: f64 = 24.0;
 
 /// Two series over the days of the range: tickets created and resolved.
 pub struct LineChart {
@@ -27,7 +29,7 @@ impl LineChart {
             .max()
             .unwrap_or(0)
             .max(1);
-        let plot_w = LINE_WIDTH - LINE_LEFT - 8.0;
+        let plot_w = LINE_WIDTH - LINE_LEFT - LINE_RIGHT;
         let plot_h = LINE_HEIGHT - LINE_BOTTOM - 8.0;
         let step = plot_w / (daily.len().max(2) - 1) as f64;
         let x = |i: usize| LINE_LEFT + step * i as f64;
