@@ -227,6 +227,14 @@ async fn world(db: &saw_testkit::TestDb) -> World {
             let t3 = ticket(c, account, ch, c3, None, "2026-11-17 14:00");
             tickets::resolve_by_bot(c, account, t3, sp("2026-11-17 14:03"))?;
             bot::record(c, account, t3, "idle_closed", "{}", sp("2026-11-17 14:03"))?;
+            bot::record(
+                c,
+                account,
+                t3,
+                "auto_reply",
+                r#"{"type":"auto_reply","rule":0}"#,
+                sp("2026-11-17 14:01"),
+            )?;
 
             // T4, Saturday: Vendas; Ana accepts after 2 min, answers, sends it to Suporte,
             // where Bruno accepts after 10 min. Still open.
@@ -335,6 +343,12 @@ async fn a_known_week_gives_exact_figures_on_every_backend() {
             "{name}"
         );
         assert_eq!(s.bot.options.len(), 1, "{name}");
+        assert_eq!(s.bot.auto_replies.len(), 1, "{name}");
+        assert_eq!(
+            (s.bot.auto_replies[0].rule, s.bot.auto_replies[0].count),
+            (1, 1),
+            "{name}: rules are numbered from 1"
+        );
         assert_eq!(
             (s.bot.options[0].option.as_str(), s.bot.options[0].count),
             ("vendas", 1)

@@ -23,10 +23,10 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
     let db = database::Fresh::new(args).await?;
     let store = Store::open(&db.url).await.context("opening the database")?;
     let shape = Shape {
-        messages: args.messages,
+        messages: args.messages.unwrap_or(1_000_000),
         per_ticket: 10,
         days: args.days,
-        agents: args.agents,
+        agents: args.agents.unwrap_or(20),
         queues: 4,
     };
     eprintln!(
@@ -127,7 +127,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
         ("tickets".into(), seeded.tickets.to_string()),
         ("ticket events".into(), seeded.events.to_string()),
         ("days".into(), args.days.to_string()),
-        ("agents".into(), args.agents.to_string()),
+        ("agents".into(), shape.agents.to_string()),
         (
             "seeding".into(),
             format!(
@@ -149,7 +149,12 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
     let base = "counting the month's messages";
     report.figures = vec![
         Figure::new("baseline: count the month's messages", baseline, "ms"),
-        Figure::new("summary (30 days, all filters off)", summary, "ms").against(base, baseline),
+        Figure::new(
+            format!("summary ({} days, all filters off)", args.days),
+            summary,
+            "ms",
+        )
+        .against(base, baseline),
         Figure::new("summary, business hours only", summary_business, "ms").against(base, baseline),
         Figure::new("heat map", heatmap, "ms").against(base, baseline),
         Figure::new("ticket CSV", csv, "ms").against(base, baseline),

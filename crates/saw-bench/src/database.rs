@@ -52,6 +52,14 @@ impl Fresh {
         }
     }
 
+    /// The URL as `saw --database-url` takes it.
+    pub fn url_arg(&self) -> String {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+            DatabaseUrl::Postgres(url) => url.clone(),
+        }
+    }
+
     /// Drops the PostgreSQL schema and the temporary dir, unless asked to keep them.
     pub async fn remove(mut self, keep: bool) {
         if keep {

@@ -2,18 +2,29 @@
 //! baseline measured in the same run (the machine is shared and noisy; ratios travel better
 //! than seconds). `--json` prints the same figures as JSON.
 //!
+//! - `--scenario loop` (the default): the whole loop on the real `saw serve`, webhook in to
+//!   agent event out (see [`pipeline`]).
 //! - `--scenario dashboard`: a month of history (1 million messages by default) and the time
 //!   the reports take over it.
 
+mod baseline;
 mod dashboard;
 mod database;
+mod fake_graph;
+mod load;
+mod pipeline;
 mod report;
+mod saw_process;
 mod seed;
+
+use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Scenario {
+    /// Signed WhatsApp webhooks through the real `saw serve` to the agents' live streams.
+    Loop,
     /// The reports (summary, heat map, CSV) over a month of history.
     Dashboard,
 }
@@ -30,17 +41,27 @@ pub enum Backend {
 #[command(name = "saw-bench", version)]
 pub struct Args {
     /// What to measure.
-    #[arg(long, value_enum, default_value = "dashboard")]
+    #[arg(long, value_enum, default_value = "loop")]
     pub scenario: Scenario,
-    /// How many messages the history or the load has.
-    #[arg(long, default_value_t = 1_000_000)]
-    pub messages: usize,
+    /// How many messages the load (default 50,000) or the history (default 1,000,000) has.
+    #[arg(long)]
+    pub messages: Option<usize>,
+    /// Messages per second of the timed phase (loop).
+    #[arg(long, default_value_t = 1000.0)]
+    pub rate: f64,
     /// Days of history the messages spread over (dashboard).
     #[arg(long, default_value_t = 30)]
     pub days: u32,
-    /// Agents of the team.
-    #[arg(long, default_value_t = 20)]
-    pub agents: usize,
+    /// Agents: live streams open during the load (default 50), or the team of the history
+    /// (default 20).
+    #[arg(long)]
+    pub agents: Option<usize>,
+    /// The `saw` binary to run (default: the one built beside this benchmark).
+    #[arg(long, value_name = "PATH")]
+    pub saw_binary: Option<PathBuf>,
+    /// Internal: serve an empty handler on this port (the HTTP baseline).
+    #[arg(long, hide = true, value_name = "PORT")]
+    pub empty_server: Option<u16>,
     /// Where the data lives: a temporary SQLite file, or a fresh schema of the PostgreSQL
     /// server named by --postgres-url.
     #[arg(long, value_enum, default_value = "sqlite")]
@@ -64,7 +85,12 @@ pub struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    report::CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if let Some(port) = args.empty_server {
+        return baseline::serve_empty(port).await;
+    }
     let figures = match args.scenario {
+        Scenario::Loop => pipeline::run(&args).await?,
         Scenario::Dashboard => dashboard::run(&args).await?,
     };
     if args.json {

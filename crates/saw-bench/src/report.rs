@@ -2,6 +2,10 @@
 //! is compared to.
 
 use std::fmt::Write;
+use std::sync::OnceLock;
+
+/// The machine's cores, read before the benchmark pins itself to one.
+pub static CORES: OnceLock<usize> = OnceLock::new();
 
 use serde::Serialize;
 
@@ -53,7 +57,8 @@ impl Report {
             scenario,
             backend,
             date: chrono::Utc::now().format("%Y-%m-%d").to_string(),
-            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            cores: *CORES
+                .get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
             setup: Vec::new(),
             figures: Vec::new(),
         }

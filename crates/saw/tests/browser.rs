@@ -519,22 +519,7 @@ async fn a_supervisor_sees_the_dashboard_follow_a_new_customer_live() {
     let server = Server::start(&db);
     let base = server.base.clone();
     let customer = server.admin_browser().await;
-    let out = cli(
-        &db,
-        &[
-            "user",
-            "add",
-            "--email",
-            "sueli@loja.com.br",
-            "--name",
-            "Sueli",
-            "--role",
-            "supervisor",
-            "--password",
-            AGENT_PASSWORD,
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    add_supervisor(&db, "sueli@loja.com.br", "Sueli");
     say_as(&customer, "joana", "oi", None, "Como podemos ajudar?").await;
     say_as(&customer, "joana", "Comercial", None, "protocolo").await;
 

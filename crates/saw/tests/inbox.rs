@@ -60,17 +60,6 @@ async fn status_of(server: &Server, token: &str, path: &str) -> StatusCode {
         .status()
 }
 
-fn id_named(list: &Value, name: &str) -> i64 {
-    list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["name"] == name)
-        .unwrap_or_else(|| panic!("{name} in {list}"))["id"]
-        .as_i64()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn tickets_move_between_queues_and_people_and_each_agent_sees_only_theirs() {
     for db in saw_testkit::backends() {

@@ -42,17 +42,6 @@ fn pending_id(list: &Value, queue: &str) -> i64 {
         .unwrap()
 }
 
-fn id_named(list: &Value, name: &str) -> i64 {
-    list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["name"] == name)
-        .unwrap_or_else(|| panic!("{name} in {list}"))["id"]
-        .as_i64()
-        .unwrap()
-}
-
 /// The value on the dashboard's card for `figure`.
 fn card(page: &str, figure: &str) -> String {
     let card = between(page, &format!("data-figure=\"{figure}\">"), "</div>")
@@ -69,22 +58,7 @@ async fn a_supervisor_reads_the_sandbox_conversations_on_the_dashboard_and_the_a
         let token = api_token(&db);
         let ana = add_agent(&db, "ana@loja.com.br", "Ana", "Comercial");
         let caio = add_agent(&db, "caio@loja.com.br", "Caio", "Suporte");
-        let out = cli(
-            &db,
-            &[
-                "user",
-                "add",
-                "--email",
-                "sueli@loja.com.br",
-                "--name",
-                "Sueli",
-                "--role",
-                "supervisor",
-                "--password",
-                AGENT_PASSWORD,
-            ],
-        );
-        assert!(out.status.success(), "{}", stderr(&out));
+        add_supervisor(&db, "sueli@loja.com.br", "Sueli");
 
         // Three customers: one to Comercial, one to Suporte, one stays with the bot.
         say_as(&admin, "joana", "oi", None, "Como podemos ajudar?").await;

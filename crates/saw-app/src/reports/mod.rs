@@ -240,12 +240,13 @@ impl Names {
     }
 }
 
+/// What a report is computed from, and the facts of its tickets' histories.
 async fn load(
     app: &App,
     account: &Account,
     q: &ReportQuery,
     what: Needs,
-) -> Result<Loaded, AppError> {
+) -> Result<(Loaded, Facts), AppError> {
     let (start, end) = q.instants(account.time_zone.tz());
     let scope = Scope {
         account: account.id,
@@ -255,7 +256,7 @@ async fn load(
         tag: q.tag,
     };
     let (account_id, zone, business) = (account.id, account.time_zone.tz(), q.business_hours);
-    Ok(app
+    let loaded: Loaded = app
         .store
         .read(move |c| {
             let tickets = repo::tickets(c, &scope, what == Needs::Lines)?;
@@ -298,7 +299,16 @@ async fn load(
                 names,
             })
         })
-        .await?)
+        .await?;
+    let facts = Facts::of(
+        &loaded.tickets,
+        &Measure {
+            start,
+            end,
+            business: loaded.schedules.as_ref(),
+        },
+    );
+    Ok((loaded, facts))
 }
 
 /// What a report reads besides the tickets' history.
@@ -387,17 +397,9 @@ pub struct Summary {
 }
 
 pub async fn summary(app: &App, account: &Account, q: &ReportQuery) -> Result<Summary, AppError> {
-    let loaded = load(app, account, q, Needs::Everything).await?;
+    let (loaded, facts) = load(app, account, q, Needs::Everything).await?;
     let zone = account.time_zone.tz();
     let (start, end) = q.instants(zone);
-    let facts = Facts::of(
-        &loaded.tickets,
-        &Measure {
-            start,
-            end,
-            business: loaded.schedules.as_ref(),
-        },
-    );
     let names = &loaded.names;
     let keep = |p: &Place| q.keeps(p);
     let totals = facts.figures(&keep);
@@ -610,17 +612,8 @@ pub struct Heatmap {
 }
 
 pub async fn heatmap(app: &App, account: &Account, q: &ReportQuery) -> Result<Heatmap, AppError> {
-    let loaded = load(app, account, q, Needs::Tickets).await?;
+    let (_, facts) = load(app, account, q, Needs::Tickets).await?;
     let zone = account.time_zone.tz();
-    let (start, end) = q.instants(zone);
-    let facts = Facts::of(
-        &loaded.tickets,
-        &Measure {
-            start,
-            end,
-            business: None,
-        },
-    );
     let mut counts = vec![[0usize; 24]; 7];
     let mut total = 0;
     for (at, _) in facts.created.iter().filter(|(_, p)| q.keeps(p)) {
@@ -665,16 +658,7 @@ pub async fn ticket_lines(
     account: &Account,
     q: &ReportQuery,
 ) -> Result<Vec<TicketLine>, AppError> {
-    let loaded = load(app, account, q, Needs::Lines).await?;
-    let (start, end) = q.instants(account.time_zone.tz());
-    let mut facts = Facts::of(
-        &loaded.tickets,
-        &Measure {
-            start,
-            end,
-            business: loaded.schedules.as_ref(),
-        },
-    );
+    let (loaded, mut facts) = load(app, account, q, Needs::Lines).await?;
     let chosen = facts.tickets(&|p| q.keeps(p));
     let names = &loaded.names;
     let mut tickets: Vec<Option<TicketFacts>> = loaded.tickets.into_iter().map(Some).collect();

@@ -499,6 +499,39 @@ pub fn add_agent(db: &TestDb, email: &str, name: &str, queue: &str) -> String {
     .to_owned()
 }
 
+/// Adds a supervisor (every queue's tickets, the team's reports) through the CLI, with
+/// [`AGENT_PASSWORD`].
+pub fn add_supervisor(db: &TestDb, email: &str, name: &str) {
+    let out = cli(
+        db,
+        &[
+            "user",
+            "add",
+            "--email",
+            email,
+            "--name",
+            name,
+            "--role",
+            "supervisor",
+            "--password",
+            AGENT_PASSWORD,
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// The id of the item called `name` in an API list (`{"items": [...]}`).
+pub fn id_named(list: &Value, name: &str) -> i64 {
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == name)
+        .unwrap_or_else(|| panic!("{name} in {list}"))["id"]
+        .as_i64()
+        .unwrap()
+}
+
 /// The customer `who` writes `text` on the sandbox (no answer awaited).
 pub async fn customer_writes(admin: &Browser, who: &str, text: &str) {
     let sent = admin
