@@ -124,7 +124,8 @@ pub async fn set_members(
     members: Vec<UserId>,
 ) -> Result<(), AppError> {
     let actor = actor.clone();
-    app.store
+    let changed = app
+        .store
         .write(move |c| {
             let queue = queues::by_id(c, account, id)?;
             let before = queues::member_ids(c, id)?;
@@ -137,9 +138,26 @@ pub async fn set_members(
             }
             let mut entry = actor.audit(account, "queue.members_changed", queue.name);
             entry.detail = Some(format!("{} members", members.len()));
-            audit::record(c, &entry, now())
+            audit::record(c, &entry, now())?;
+            let mut changed: Vec<UserId> = members
+                .iter()
+                .filter(|u| !before.contains(u))
+                .chain(before.iter().filter(|u| !members.contains(u)))
+                .copied()
+                .collect();
+            changed.dedup();
+            Ok::<_, AppError>(changed)
         })
         .await?;
+    // Their open streams re-read what they may see.
+    app.events.publish(
+        changed
+            .into_iter()
+            .map(|user_id| crate::events::Event::UserChanged {
+                account_id: account,
+                user_id,
+            }),
+    );
     Ok(())
 }
 

@@ -69,6 +69,62 @@ pub async fn one(app: &App, user: &User, id: TicketId) -> Result<TicketRow, AppE
         .await?)
 }
 
+/// Who may see a ticket: whoever sees every queue, its agent, and its queue's members —
+/// the rule of [`visibility`], for deciding in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Audience {
+    pub queue: Option<QueueId>,
+    pub assignee: Option<UserId>,
+}
+
+impl Audience {
+    pub fn of(row: &TicketRow) -> Audience {
+        Audience {
+            queue: row.queue.as_ref().map(|(id, _)| *id),
+            assignee: row.assignee.as_ref().map(|(id, _)| *id),
+        }
+    }
+
+    /// Whether `user`, a member of `queues`, may see the ticket.
+    pub fn admits(&self, user: &User, queues: &[QueueId]) -> bool {
+        user.role.sees_all_queues()
+            || self.assignee == Some(user.id)
+            || self.queue.is_some_and(|q| queues.contains(&q))
+    }
+}
+
+/// A ticket as everyone allowed sees it, read once for all of them (the live stream decides
+/// who with [`Audience`]).
+pub async fn for_everyone(
+    app: &App,
+    account: AccountId,
+    id: TicketId,
+) -> Result<TicketRow, AppError> {
+    Ok(app
+        .store
+        .read(move |c| tickets::visible(c, account, id, Visibility::Account))
+        .await?)
+}
+
+/// A message of a ticket with the ticket's [`Audience`], read once for every reader.
+pub async fn message_for_everyone(
+    app: &App,
+    account: AccountId,
+    ticket: TicketId,
+    id: MessageId,
+) -> Result<(MessageRow, Audience), AppError> {
+    app.store
+        .read(move |c| {
+            let row = tickets::visible(c, account, ticket, Visibility::Account)?;
+            let message = messages::by_id(c, account, id)?;
+            match message.ticket_id == ticket {
+                true => Ok((message, Audience::of(&row))),
+                false => Err(AppError::NotFound),
+            }
+        })
+        .await
+}
+
 /// One message of a ticket `user` may see; [`AppError::NotFound`] otherwise.
 pub async fn message(
     app: &App,

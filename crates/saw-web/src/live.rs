@@ -12,14 +12,19 @@
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures_util::Stream;
+use saw_app::App;
 use saw_app::events::{Event, Numbered, Resume};
+use saw_app::tickets::Audience;
+use saw_core::ids::QueueId;
 use saw_core::user::User;
-use serde_json::{Value, json};
+use serde_json::json;
+use tokio::sync::OnceCell;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use crate::api::tickets::{message_json, ticket_json};
@@ -43,6 +48,8 @@ struct Reader {
     _counted: crate::metrics::StreamGuard,
     state: AppState,
     user: User,
+    /// The queues `user` works in, read with the user.
+    queues: Vec<QueueId>,
     checked_at: tokio::time::Instant,
     backlog: VecDeque<Numbered>,
     receiver: broadcast::Receiver<Numbered>,
@@ -67,7 +74,9 @@ pub fn stream(
         _online: online,
         state,
         user,
-        checked_at: tokio::time::Instant::now(),
+        queues: Vec::new(),
+        // Read the queues before the first event.
+        checked_at: tokio::time::Instant::now() - RECHECK_USER,
         backlog,
         receiver,
         reload,
@@ -107,92 +116,202 @@ impl Reader {
             {
                 return None;
             }
-            if let Some((kind, data)) = self.shown(event).await {
+            if let Some((kind, data)) = self.shown(&numbered).await {
                 return Some(
                     SseEvent::default()
                         .id(numbered.id.to_string())
                         .event(kind)
-                        .data(data.to_string()),
+                        .data(data),
                 );
             }
         }
     }
 
-    /// Reads the user again; `false` once they were deactivated (or removed).
+    /// Reads the user and their queues again; `false` once they were deactivated (or
+    /// removed).
     async fn still_active(&mut self) -> bool {
         self.checked_at = tokio::time::Instant::now();
         let (account, id) = (self.user.account_id, self.user.id);
         match saw_app::users::current(&self.state.app, account, id).await {
             Ok(user) if user.active => {
                 self.user = user;
+                if let Ok(queues) = saw_app::queues::of_user(&self.state.app, id).await {
+                    self.queues = queues.into_iter().map(|q| q.id).collect();
+                }
                 true
             }
             _ => false,
         }
     }
 
-    /// The event as this reader sees it, or `None` when it may not.
-    async fn shown(&self, event: &Event) -> Option<(&'static str, Value)> {
-        let app = &self.state.app;
-        let user = &self.user;
-        let message = |ticket, message| async move {
-            saw_app::tickets::message(app, user, ticket, message)
-                .await
-                .ok()
-                .map(|m| message_json(&m))
-        };
+    /// The event as this reader sees it (kind and JSON), or `None` when it may not. Message
+    /// and ticket events are read and serialised once for every reader ([`Rendered`]); who
+    /// may see them is decided here, in memory.
+    async fn shown(&self, numbered: &Numbered) -> Option<(&'static str, String)> {
+        let event = numbered.event.as_ref();
         match event {
-            Event::MessageCreated {
-                ticket_id,
-                message_id,
-                ..
-            } => Some((
-                "message.created",
-                json!({"type": "message.created", "ticket_id": ticket_id,
-                       "message": message(*ticket_id, *message_id).await?}),
-            )),
-            Event::MessageStatus {
-                ticket_id,
-                message_id,
-                status,
-                ..
-            } => Some((
-                "message.status",
-                json!({"type": "message.status", "ticket_id": ticket_id, "status": status.as_str(),
-                       "message": message(*ticket_id, *message_id).await?}),
-            )),
-            Event::MessageUpdated {
-                ticket_id,
-                message_id,
-                ..
-            } => Some((
-                "message.updated",
-                json!({"type": "message.updated", "ticket_id": ticket_id,
-                       "message": message(*ticket_id, *message_id).await?}),
-            )),
-            Event::TicketCreated { ticket_id, .. } | Event::TicketChanged { ticket_id, .. } => {
-                let kind = match event {
-                    Event::TicketCreated { .. } => "ticket.created",
-                    _ => "ticket.updated",
-                };
-                let ticket = saw_app::tickets::one(app, user, *ticket_id).await.ok()?;
-                Some((kind, json!({"type": kind, "ticket": ticket_json(&ticket)})))
-            }
             Event::ChannelHealth {
                 channel_id,
                 healthy,
                 ..
-            } => user.role.sees_all_queues().then(|| {
+            } => self.user.role.sees_all_queues().then(|| {
                 (
                     "channel.health",
-                    json!({"type": "channel.health", "channel_id": channel_id, "healthy": healthy}),
+                    json!({"type": "channel.health", "channel_id": channel_id, "healthy": healthy})
+                        .to_string(),
                 )
             }),
             Event::PresenceChanged { user_id, .. } => Some((
                 "presence.changed",
-                json!({"type": "presence.changed", "user_id": user_id}),
+                json!({"type": "presence.changed", "user_id": user_id}).to_string(),
             )),
             Event::UserChanged { .. } | Event::QueueChanged { .. } => None,
+            _ => {
+                let rendered = self.state.rendered.get(&self.state.app, numbered).await?;
+                rendered
+                    .audience
+                    .admits(&self.user, &self.queues)
+                    .then(|| (rendered.kind, rendered.data.clone()))
+            }
         }
     }
+}
+
+/// A message or ticket event as every reader who may see it gets it: read from the store
+/// and serialised once, however many streams are open.
+pub struct Rendered {
+    kind: &'static str,
+    data: String,
+    audience: Audience,
+}
+
+/// The latest events' [`Rendered`] forms, each made by the first reader that needs it while
+/// the others wait for it.
+#[derive(Default)]
+pub struct RenderedEvents {
+    recent: Mutex<VecDeque<(u64, Slot)>>,
+}
+
+/// One event's rendering, filled once (`None`: its rows are gone).
+type Slot = Arc<OnceCell<Option<Arc<Rendered>>>>;
+
+/// Events kept rendered: readers more than this far behind render again (the bus itself
+/// keeps fewer).
+const RENDERED_KEPT: usize = 4096;
+
+impl RenderedEvents {
+    async fn get(&self, app: &App, numbered: &Numbered) -> Option<Arc<Rendered>> {
+        let cell = {
+            let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+            match recent.iter().rev().find(|(id, _)| *id == numbered.id) {
+                Some((_, cell)) => cell.clone(),
+                None => {
+                    let cell = Arc::new(OnceCell::new());
+                    recent.push_back((numbered.id, cell.clone()));
+                    if recent.len() > RENDERED_KEPT {
+                        recent.pop_front();
+                    }
+                    cell
+                }
+            }
+        };
+        cell.get_or_init(|| render(app, numbered.event.as_ref()))
+            .await
+            .clone()
+    }
+}
+
+async fn render(app: &App, event: &Event) -> Option<Arc<Rendered>> {
+    let message = |kind: &'static str,
+                   account,
+                   ticket_id,
+                   message_id,
+                   status: Option<&'static str>| async move {
+        let (row, audience) =
+            saw_app::tickets::message_for_everyone(app, account, ticket_id, message_id)
+                .await
+                .ok()?;
+        let mut data = json!({"type": kind, "ticket_id": ticket_id, "message": message_json(&row)});
+        if let Some(status) = status {
+            data["status"] = json!(status);
+        }
+        Some(Rendered {
+            kind,
+            data: data.to_string(),
+            audience,
+        })
+    };
+    let rendered = match event {
+        Event::MessageCreated {
+            account_id,
+            ticket_id,
+            message_id,
+            ..
+        } => {
+            message(
+                "message.created",
+                *account_id,
+                *ticket_id,
+                *message_id,
+                None,
+            )
+            .await
+        }
+        Event::MessageStatus {
+            account_id,
+            ticket_id,
+            message_id,
+            status,
+            ..
+        } => {
+            message(
+                "message.status",
+                *account_id,
+                *ticket_id,
+                *message_id,
+                Some(status.as_str()),
+            )
+            .await
+        }
+        Event::MessageUpdated {
+            account_id,
+            ticket_id,
+            message_id,
+            ..
+        } => {
+            message(
+                "message.updated",
+                *account_id,
+                *ticket_id,
+                *message_id,
+                None,
+            )
+            .await
+        }
+        Event::TicketCreated {
+            account_id,
+            ticket_id,
+            ..
+        }
+        | Event::TicketChanged {
+            account_id,
+            ticket_id,
+            ..
+        } => {
+            let kind = match event {
+                Event::TicketCreated { .. } => "ticket.created",
+                _ => "ticket.updated",
+            };
+            let ticket = saw_app::tickets::for_everyone(app, *account_id, *ticket_id)
+                .await
+                .ok()?;
+            Some(Rendered {
+                kind,
+                data: json!({"type": kind, "ticket": ticket_json(&ticket)}).to_string(),
+                audience: Audience::of(&ticket),
+            })
+        }
+        _ => None,
+    };
+    rendered.map(Arc::new)
 }

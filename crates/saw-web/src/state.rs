@@ -10,6 +10,8 @@ pub struct AppState {
     pub app: App,
     pub web: Arc<WebConfig>,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// The live stream's events, read and serialised once for every reader.
+    pub rendered: Arc<crate::live::RenderedEvents>,
 }
 
 impl AppState {
@@ -18,6 +20,7 @@ impl AppState {
             app,
             web: Arc::new(web),
             metrics: Default::default(),
+            rendered: Default::default(),
         }
     }
 }
