@@ -6,8 +6,11 @@
 //!   agent event out (see [`pipeline`]).
 //! - `--scenario dashboard`: a month of history (1 million messages by default) and the time
 //!   the reports take over it.
+//! - `--scenario startup`: start-to-ready and idle memory on a database with 100,000 tickets.
+//! - `--scenario connections`: memory with 10,000 idle agent live streams open.
 
 mod baseline;
+mod connections;
 mod dashboard;
 mod database;
 mod fake_graph;
@@ -16,6 +19,7 @@ mod pipeline;
 mod report;
 mod saw_process;
 mod seed;
+mod startup;
 
 use std::path::PathBuf;
 
@@ -27,6 +31,10 @@ pub enum Scenario {
     Loop,
     /// The reports (summary, heat map, CSV) over a month of history.
     Dashboard,
+    /// Start-to-ready and idle memory on an existing database.
+    Startup,
+    /// Memory with many idle agent live streams open.
+    Connections,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -56,6 +64,12 @@ pub struct Args {
     /// (default 20).
     #[arg(long)]
     pub agents: Option<usize>,
+    /// Tickets of the existing database (startup).
+    #[arg(long, default_value_t = 100_000)]
+    pub tickets: usize,
+    /// Idle live streams to open (connections).
+    #[arg(long, default_value_t = 10_000)]
+    pub connections: usize,
     /// The `saw` binary to run (default: the one built beside this benchmark).
     #[arg(long, value_name = "PATH")]
     pub saw_binary: Option<PathBuf>,
@@ -92,6 +106,8 @@ async fn main() -> anyhow::Result<()> {
     let figures = match args.scenario {
         Scenario::Loop => pipeline::run(&args).await?,
         Scenario::Dashboard => dashboard::run(&args).await?,
+        Scenario::Startup => startup::run(&args).await?,
+        Scenario::Connections => connections::run(&args).await?,
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&figures)?);

@@ -75,3 +75,13 @@ fn the_dashboard_benchmark_runs_on_a_small_history() {
     assert_eq!(setup(&report, "messages"), "3000", "{report}");
     assert!(figure(&report, "summary (") > 0.0);
 }
+
+#[test]
+fn start_and_connection_benchmarks_run_small() {
+    let start = bench(&["--scenario", "startup", "--tickets", "500"]);
+    assert_eq!(setup(&start, "tickets"), "500", "{start}");
+    assert!(figure(&start, "start to ready, 500 tickets") > 0.0);
+    let streams = bench(&["--scenario", "connections", "--connections", "40"]);
+    assert_eq!(setup(&streams, "streams open"), "40", "{streams}");
+    assert!(figure(&streams, "server RSS with 40 idle streams") > 0.0);
+}
