@@ -4,6 +4,7 @@
 //! contact's collected fields, and a record of each step for the metrics.
 
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 use saw_bot::{BotState, Context, Flow, Input, Outcome, Record};
@@ -27,7 +28,7 @@ pub fn flow_for(
     channel: &Channel,
 ) -> Result<Flow, StoreError> {
     let mut flow = match bot::flow_for(c, account.id, channel.id)? {
-        Some((name, yaml)) => Flow::from_yaml(&yaml).unwrap_or_else(|error| {
+        Some((name, yaml)) => parsed(&yaml).unwrap_or_else(|error| {
             tracing::warn!(flow = %name, %error, "the stored flow is invalid; using the example flow");
             Flow::example(account.language)
         }),
@@ -35,6 +36,31 @@ pub fn flow_for(
     };
     if let Some(greeting) = &account.conversations.greeting {
         flow.greeting = greeting.clone();
+    }
+    Ok(flow)
+}
+
+/// The flow written in `yaml`, parsed only when that text was not parsed lately: every
+/// message the bot answers reads its flow, which changes only when an admin publishes one.
+fn parsed(yaml: &str) -> Result<Flow, saw_bot::FlowError> {
+    /// The texts parsed last, newest at the end.
+    static PARSED: Mutex<Vec<(String, Flow)>> = Mutex::new(Vec::new());
+    const KEPT: usize = 16;
+    let cached = {
+        let parsed = PARSED.lock().unwrap_or_else(|e| e.into_inner());
+        parsed
+            .iter()
+            .find(|(text, _)| text == yaml)
+            .map(|(_, flow)| flow.clone())
+    };
+    if let Some(flow) = cached {
+        return Ok(flow);
+    }
+    let flow = Flow::from_yaml(yaml)?;
+    let mut parsed = PARSED.lock().unwrap_or_else(|e| e.into_inner());
+    parsed.push((yaml.to_owned(), flow.clone()));
+    if parsed.len() > KEPT {
+        parsed.remove(0);
     }
     Ok(flow)
 }
@@ -49,7 +75,7 @@ pub(crate) fn flow_of_ticket(
 ) -> Result<Flow, StoreError> {
     if bot::is_trial(c, ticket)?
         && let Some(mut flow) =
-            bot::draft_for(c, account.id, channel.id)?.and_then(|yaml| Flow::from_yaml(&yaml).ok())
+            bot::draft_for(c, account.id, channel.id)?.and_then(|yaml| parsed(&yaml).ok())
     {
         if let Some(greeting) = &account.conversations.greeting {
             flow.greeting = greeting.clone();
