@@ -23,14 +23,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
         );
     }
     let db = database::Fresh::new(args).await?;
-    let saw = Saw {
-        binary: args
-            .saw_binary
-            .clone()
-            .unwrap_or_else(saw_process::default_binary),
-        data_dir: db.data_dir.clone(),
-        database_url: db.url_arg(),
-    };
+    let saw = Saw::on(args, &db);
     let serving = saw.serve(pin).await?;
     let token = saw
         .cli(&[

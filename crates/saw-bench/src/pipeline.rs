@@ -31,14 +31,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
     let commits = baseline::single_row_commits(args).await?;
 
     let db = database::Fresh::new(args).await?;
-    let saw = Saw {
-        binary: args
-            .saw_binary
-            .clone()
-            .unwrap_or_else(saw_process::default_binary),
-        data_dir: db.data_dir.clone(),
-        database_url: db.url_arg(),
-    };
+    let saw = Saw::on(args, &db);
     let fake = FakeGraph::start().await?;
     let serving = saw.serve(pin).await?;
     let start_ms = serving.start_to_ready.as_secs_f64() * 1000.0;

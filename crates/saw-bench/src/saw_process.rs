@@ -78,6 +78,15 @@ pub struct Serving {
 }
 
 impl Saw {
+    /// The binary `args` name (or the one beside this benchmark) on `db`.
+    pub fn on(args: &crate::Args, db: &crate::database::Fresh) -> Saw {
+        Saw {
+            binary: args.saw_binary.clone().unwrap_or_else(default_binary),
+            data_dir: db.data_dir.clone(),
+            database_url: db.url_arg(),
+        }
+    }
+
     fn command(&self, program_pin: bool) -> Command {
         let mut cmd = pinned(&self.binary, program_pin);
         cmd.env("SAW_DATA_DIR", &self.data_dir)

@@ -39,17 +39,9 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
         )
         .await?;
     }
-    let binary = args
-        .saw_binary
-        .clone()
-        .unwrap_or_else(saw_process::default_binary);
     let mut figures = Vec::new();
     for db in [&empty, &full] {
-        let saw = Saw {
-            binary: binary.clone(),
-            data_dir: db.data_dir.clone(),
-            database_url: db.url_arg(),
-        };
+        let saw = Saw::on(args, db);
         // The first start creates the admin (and migrates the empty database).
         saw.serve(pin).await?.stop();
         let mut starts = Vec::with_capacity(STARTS);

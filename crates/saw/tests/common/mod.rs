@@ -471,26 +471,30 @@ pub async fn ticket_of(server: &Server, token: &str, status: &str) -> Value {
 /// The password of the agents [`add_agent`] creates.
 pub const AGENT_PASSWORD: &str = "senha-forte-123";
 
+/// Adds a user with `role` (and `queues`) through the CLI, with [`AGENT_PASSWORD`].
+pub fn add_user(db: &TestDb, email: &str, name: &str, role: &str, queues: &[&str]) {
+    let mut args = vec![
+        "user",
+        "add",
+        "--email",
+        email,
+        "--name",
+        name,
+        "--role",
+        role,
+        "--password",
+        AGENT_PASSWORD,
+    ];
+    for queue in queues {
+        args.extend(["--queue", queue]);
+    }
+    let out = cli(db, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
 /// Adds an agent of `queue` through the CLI and answers an API token of theirs.
 pub fn add_agent(db: &TestDb, email: &str, name: &str, queue: &str) -> String {
-    let out = cli(
-        db,
-        &[
-            "user",
-            "add",
-            "--email",
-            email,
-            "--name",
-            name,
-            "--role",
-            "agent",
-            "--queue",
-            queue,
-            "--password",
-            AGENT_PASSWORD,
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    add_user(db, email, name, "agent", &[queue]);
     stdout(&cli(
         db,
         &["token", "create", "--name", name, "--user", email],
@@ -499,25 +503,9 @@ pub fn add_agent(db: &TestDb, email: &str, name: &str, queue: &str) -> String {
     .to_owned()
 }
 
-/// Adds a supervisor (every queue's tickets, the team's reports) through the CLI, with
-/// [`AGENT_PASSWORD`].
+/// Adds a supervisor (every queue's tickets, the team's reports) through the CLI.
 pub fn add_supervisor(db: &TestDb, email: &str, name: &str) {
-    let out = cli(
-        db,
-        &[
-            "user",
-            "add",
-            "--email",
-            email,
-            "--name",
-            name,
-            "--role",
-            "supervisor",
-            "--password",
-            AGENT_PASSWORD,
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    add_user(db, email, name, "supervisor", &[]);
 }
 
 /// The id of the item called `name` in an API list (`{"items": [...]}`).
