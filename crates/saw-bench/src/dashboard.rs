@@ -85,33 +85,14 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
                         params![account_id, start, end],
                     )
                 })
-                .await
-                .map(drop)
-                .map_err(anyhow::Error::from)
+            .await
         }
     })
     .await?;
-    let summary = median_ms(|| async {
-        reports::summary(&app, &account, &query)
-            .await
-            .map(drop)
-            .map_err(anyhow::Error::from)
-    })
-    .await?;
-    let summary_business = median_ms(|| async {
-        reports::summary(&app, &account, &business)
-            .await
-            .map(drop)
-            .map_err(anyhow::Error::from)
-    })
-    .await?;
-    let heatmap = median_ms(|| async {
-        reports::heatmap(&app, &account, &query)
-            .await
-            .map(drop)
-            .map_err(anyhow::Error::from)
-    })
-    .await?;
+    let summary = median_ms(|| async { reports::summary(&app, &account, &query).await }).await?;
+    let summary_business =
+        median_ms(|| async { reports::summary(&app, &account, &business).await }).await?;
+    let heatmap = median_ms(|| async { reports::heatmap(&app, &account, &query).await }).await?;
     let csv = median_ms(|| async {
         let lines = reports::ticket_lines(&app, &account, &query).await?;
         let csv = reports::tickets_csv(&lines, zone);
@@ -166,16 +147,17 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
 }
 
 /// The median of [`RUNS`] timed runs after one to warm up, in milliseconds.
-async fn median_ms<F, Fut>(mut run: F) -> anyhow::Result<f64>
+async fn median_ms<F, Fut, T, E>(mut run: F) -> anyhow::Result<f64>
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = anyhow::Result<()>>,
+    Fut: std::future::Future<Output = Result<T, E>>,
+    E: Into<anyhow::Error>,
 {
-    run().await?;
+    run().await.map_err(Into::into)?;
     let mut times = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {
         let started = Instant::now();
-        run().await?;
+        run().await.map_err(Into::into)?;
         times.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     times.sort_by(f64::total_cmp);

@@ -151,20 +151,16 @@ pub async fn query(
             let user = match user {
                 None => None,
                 Some((n, raw)) => Some(
-                    users::list(c, account_id)?
-                        .into_iter()
-                        .find(|u| u.id.get() == n)
-                        .ok_or(AppError::UnknownUser(raw))?
+                    users::by_id(c, account_id, UserId::new(n))
+                        .map_err(|_| AppError::UnknownUser(raw))?
                         .id,
                 ),
             };
             let channel = match channel {
                 None => None,
                 Some((n, raw)) => Some(
-                    channels::list(c, account_id)?
-                        .into_iter()
-                        .find(|s| s.channel.id.get() == n)
-                        .ok_or(AppError::InvalidReport(ReportProblem::UnknownChannel(raw)))?
+                    channels::by_id(c, account_id, ChannelId::new(n))
+                        .map_err(|_| AppError::InvalidReport(ReportProblem::UnknownChannel(raw)))?
                         .channel
                         .id,
                 ),
@@ -398,6 +394,24 @@ pub struct Summary {
 
 pub async fn summary(app: &App, account: &Account, q: &ReportQuery) -> Result<Summary, AppError> {
     let (loaded, facts) = load(app, account, q, Needs::Everything).await?;
+    Ok(summary_of(&loaded, &facts, account, q))
+}
+
+/// The summary and the heat map of one view, from one read (the dashboard shows both).
+pub async fn overview(
+    app: &App,
+    account: &Account,
+    q: &ReportQuery,
+) -> Result<(Summary, Heatmap), AppError> {
+    let (loaded, facts) = load(app, account, q, Needs::Everything).await?;
+    let zone = account.time_zone.tz();
+    Ok((
+        summary_of(&loaded, &facts, account, q),
+        heatmap_of(&facts, q, zone),
+    ))
+}
+
+fn summary_of(loaded: &Loaded, facts: &Facts, account: &Account, q: &ReportQuery) -> Summary {
     let zone = account.time_zone.tz();
     let (start, end) = q.instants(zone);
     let names = &loaded.names;
@@ -515,7 +529,7 @@ pub async fn summary(app: &App, account: &Account, q: &ReportQuery) -> Result<Su
         }
     }
 
-    Ok(Summary {
+    Summary {
         from: q.from,
         to: q.to,
         time_zone: zone.name().to_owned(),
@@ -535,7 +549,7 @@ pub async fn summary(app: &App, account: &Account, q: &ReportQuery) -> Result<Su
         by_channel,
         by_tag,
         daily,
-    })
+    }
 }
 
 /// Seconds online per person within `[start, end)`.
@@ -613,7 +627,10 @@ pub struct Heatmap {
 
 pub async fn heatmap(app: &App, account: &Account, q: &ReportQuery) -> Result<Heatmap, AppError> {
     let (_, facts) = load(app, account, q, Needs::Tickets).await?;
-    let zone = account.time_zone.tz();
+    Ok(heatmap_of(&facts, q, account.time_zone.tz()))
+}
+
+fn heatmap_of(facts: &Facts, q: &ReportQuery, zone: Tz) -> Heatmap {
     let mut counts = vec![[0usize; 24]; 7];
     let mut total = 0;
     for (at, _) in facts.created.iter().filter(|(_, p)| q.keeps(p)) {
@@ -622,7 +639,7 @@ pub async fn heatmap(app: &App, account: &Account, q: &ReportQuery) -> Result<He
         total += 1;
     }
     let max = counts.iter().flatten().copied().max().unwrap_or(0);
-    Ok(Heatmap {
+    Heatmap {
         from: q.from,
         to: q.to,
         time_zone: zone.name().to_owned(),
@@ -638,7 +655,7 @@ pub async fn heatmap(app: &App, account: &Account, q: &ReportQuery) -> Result<He
         counts,
         total,
         max,
-    })
+    }
 }
 
 /// One exported ticket: its names and times.

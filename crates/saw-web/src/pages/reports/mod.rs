@@ -211,10 +211,7 @@ pub async fn show(
     let checked = reports::query(app, &viewer.user, &viewer.account, &params).await;
     let figures = match &checked {
         Ok(query) => {
-            let (summary, heat) = match tokio::try_join!(
-                reports::summary(app, &viewer.account, query),
-                reports::heatmap(app, &viewer.account, query),
-            ) {
+            let (summary, heat) = match reports::overview(app, &viewer.account, query).await {
                 Ok(both) => both,
                 Err(e) => return PageError::from_app(viewer.t, e).into_response(),
             };
