@@ -3,12 +3,13 @@
 //! Reading order: [`conn`] is the small driver interface each backend implements (run a
 //! statement, read rows); [`repo`] holds every query SAW makes, written once against that
 //! interface with SQL the two dialects share; [`Store`] runs those queries as read or write
-//! transactions on the backend chosen from the database URL: [`sqlite`] (one writer thread that
-//! group-commits, plus a read pool) or [`postgres`]. [`migrate`] applies each backend's own
+//! transactions on the backend chosen from the database URL: [`sqlite`] or [`postgres`], each
+//! with one writer thread that group-commits ([`group_commit`]) and a pool for reads. [`migrate`] applies each backend's own
 //! embedded migrations at start.
 
 pub mod conn;
 mod error;
+mod group_commit;
 pub mod migrate;
 pub mod postgres;
 pub mod repo;

@@ -83,6 +83,12 @@ pub fn by_id(
     c.query_one(&sql, params![account, id], from_row)
 }
 
+/// Every active channel, across accounts.
+pub fn active(c: &mut dyn Conn) -> Result<Vec<StoredChannel>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM channels WHERE active = TRUE ORDER BY id");
+    c.query_all(&sql, params![], from_row)
+}
+
 /// Every active channel of one kind, across accounts (webhooks carry no account).
 pub fn active_of_kind(
     c: &mut dyn Conn,

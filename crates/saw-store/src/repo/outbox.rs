@@ -80,6 +80,8 @@ pub struct Leased {
     pub attempts: i64,
     /// The lease this holder got; results are written only while it still holds it.
     pub lease: DateTime<Utc>,
+    /// When the channel's settings last changed: a copy of them older than this is stale.
+    pub channel_updated_at: DateTime<Utc>,
 }
 
 /// Leases up to `limit` due rows until `lease_until`: the oldest queued message of each
@@ -112,8 +114,9 @@ pub fn lease_due(
     for id in ids {
         leased.push(c.query_one(
             "SELECT m.id, m.account_id, m.channel_id, m.ticket_id, COALESCE(m.body, ''), k.external_id, m.attempts,
-                    m.payload, q.provider_id, m.media_path
+                    m.payload, q.provider_id, m.media_path, ch.updated_at
              FROM messages m JOIN tickets t ON t.id = m.ticket_id JOIN contacts k ON k.id = t.contact_id
+             JOIN channels ch ON ch.id = m.channel_id
              LEFT JOIN messages q ON q.id = m.reply_to_id
              WHERE m.id = $1",
             params![id],
@@ -130,6 +133,7 @@ pub fn lease_due(
                     reply_to: r.opt_text(8)?,
                     media_path: r.opt_text(9)?,
                     lease: lease_until,
+                    channel_updated_at: r.time(10)?,
                 })
             },
         )?);

@@ -1,10 +1,9 @@
-//! The SQLite backend: one writer thread that group-commits, and a small pool of readers.
+//! The SQLite backend: one writer thread that group-commits ([`crate::group_commit`]), and a
+//! small pool of readers.
 //!
 //! sqlx-style drivers cross to a worker thread for every statement, which costs more than the
 //! commit itself; here a whole write transaction (a closure over [`Conn`]) runs on the writer
-//! thread with prepared statements. Concurrent writes are drained into one transaction — each
-//! in its own savepoint, so one failing write does not undo the others — and every caller is
-//! answered only after the shared commit, which pays the fsync once per batch.
+//! thread with prepared statements, and the fsync is paid once per batch.
 
 mod driver;
 
@@ -12,23 +11,17 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OpenFlags};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::StoreError;
 use crate::conn::Conn;
+use crate::group_commit::{Backend, Completion, Job, Transaction, Writer};
 use driver::SqliteConn;
 
-/// How many queued writes one transaction may take in.
-const MAX_BATCH: usize = 512;
 /// How many reads may run at once (each on its own connection and blocking thread).
 const READERS: usize = 4;
 /// How long a statement waits for another process's lock (the CLI, a backup) before failing.
 const BUSY_TIMEOUT_MS: u32 = 10_000;
-
-type Completion = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
-/// A write transaction waiting for the writer. It is handed the connection, or the reason the
-/// transaction could not start, and answers whether it succeeded and how to tell its caller.
-type Job = Box<dyn FnOnce(Result<&mut dyn Conn, &StoreError>) -> (bool, Completion) + Send>;
 
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -37,7 +30,7 @@ pub struct SqliteStore {
 
 struct Inner {
     path: PathBuf,
-    writer: mpsc::Sender<Job>,
+    writer: Writer,
     readers: Mutex<Vec<Connection>>,
     reader_permits: Arc<Semaphore>,
 }
@@ -50,15 +43,11 @@ impl SqliteStore {
         for _ in 0..READERS {
             readers.push(open_connection(path, true)?);
         }
-        let (tx, rx) = mpsc::channel::<Job>(4 * MAX_BATCH);
-        std::thread::Builder::new()
-            .name("saw-sqlite-writer".into())
-            .spawn(move || writer_loop(writer_conn, rx))
-            .map_err(|e| StoreError::Database(format!("cannot start the writer thread: {e}")))?;
+        let writer = Writer::start("saw-sqlite-writer", WriterConn(writer_conn))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
-                writer: tx,
+                writer,
                 readers: Mutex::new(readers),
                 reader_permits: Arc::new(Semaphore::new(READERS)),
             }),
@@ -76,27 +65,7 @@ impl SqliteStore {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut dyn Conn) -> Result<T, E> + Send + 'static,
     {
-        let (answer, answered) = oneshot::channel();
-        let job: Job = Box::new(move |conn| match conn.map(f) {
-            Err(cannot_start) => {
-                let error = E::from(StoreError::Unavailable(cannot_start.to_string()));
-                (false, Box::new(move |_| drop(answer.send(Err(error)))))
-            }
-            Ok(Ok(value)) => (
-                true,
-                Box::new(move |commit: Result<(), StoreError>| {
-                    let _ = answer.send(commit.map(|()| value).map_err(E::from));
-                }),
-            ),
-            Ok(Err(error)) => (false, Box::new(move |_| drop(answer.send(Err(error))))),
-        });
-        let stopped = || {
-            E::from(StoreError::Unavailable(
-                "the database writer has stopped".into(),
-            ))
-        };
-        self.inner.writer.send(job).await.map_err(|_| stopped())?;
-        answered.await.map_err(|_| stopped())?
+        self.inner.writer.write(f).await
     }
 
     /// Runs `f` in a read transaction (one consistent snapshot) on a reader connection.
@@ -221,88 +190,41 @@ fn open_connection(path: &Path, read_only: bool) -> Result<Connection, StoreErro
     Ok(conn)
 }
 
-fn writer_loop(conn: Connection, mut jobs: mpsc::Receiver<Job>) {
-    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
-    while let Some(first) = jobs.blocking_recv() {
-        batch.push(first);
-        while batch.len() < MAX_BATCH {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
-        commit_batch(&conn, batch.drain(..));
-    }
-    tracing::debug!("SQLite writer stopped");
-}
+/// The writer's connection, as the group commit drives it.
+struct WriterConn(Connection);
 
-fn commit_batch(conn: &Connection, batch: impl Iterator<Item = Job>) {
-    let mut batch = batch;
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-        let error = driver::map_error(e);
-        tracing::error!(%error, "cannot begin a write transaction");
-        refuse_all(batch, &error);
-        return;
-    }
-    let mut completions: Vec<(bool, Completion)> = Vec::new();
-    while let Some(job) = batch.next() {
-        completions.push(run_in_savepoint(conn, job));
-        if conn.is_autocommit() {
-            // SQLite rolled the whole transaction back on its own (disk full, I/O error):
-            // nothing of this batch is stored, and the rest must not run outside it.
-            let error = StoreError::Database(
-                "the write transaction was rolled back by SQLite (disk full or I/O error?)".into(),
-            );
-            tracing::error!(%error, "write batch lost");
-            for (_, complete) in completions {
-                complete(Err(error.clone()));
-            }
-            refuse_all(batch, &error);
-            return;
-        }
-    }
-    let commit = conn.execute_batch("COMMIT").map_err(driver::map_error);
-    if commit.is_err() {
-        let _ = conn.execute_batch("ROLLBACK");
-    }
-    for (succeeded, complete) in completions {
-        match (&commit, succeeded) {
-            (Err(e), true) => complete(Err(e.clone())),
-            _ => complete(Ok(())),
-        }
+/// A write transaction on the writer's connection.
+struct WriterTx<'c>(&'c Connection);
+
+impl Backend for WriterConn {
+    type Tx<'a> = WriterTx<'a>;
+
+    fn begin(&mut self) -> Result<WriterTx<'_>, StoreError> {
+        self.0
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(driver::map_error)?;
+        Ok(WriterTx(&self.0))
     }
 }
 
-/// Answers every job with `error` without running it.
-fn refuse_all(jobs: impl Iterator<Item = Job>, error: &StoreError) {
-    for job in jobs {
-        let (_, complete) = job(Err(error));
-        complete(Ok(()));
+impl Transaction for WriterTx<'_> {
+    fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError> {
+        self.0.execute_batch(sql).map_err(driver::map_error)
     }
-}
 
-fn run_in_savepoint(conn: &Connection, job: Job) -> (bool, Completion) {
-    if let Err(e) = conn.execute_batch("SAVEPOINT job") {
-        return job(Err(&driver::map_error(e)));
+    fn run(&mut self, job: Job) -> (bool, Completion) {
+        job(Ok(&mut SqliteConn::new(self.0)))
     }
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        job(Ok(&mut SqliteConn::new(conn)))
-    }));
-    match outcome {
-        Ok((true, complete)) => {
-            let _ = conn.execute_batch("RELEASE job");
-            (true, complete)
+
+    fn lost(&self) -> bool {
+        self.0.is_autocommit()
+    }
+
+    fn commit(self) -> Result<(), StoreError> {
+        let commit = self.0.execute_batch("COMMIT").map_err(driver::map_error);
+        if commit.is_err() {
+            let _ = self.0.execute_batch("ROLLBACK");
         }
-        Ok((false, complete)) => {
-            let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
-            (false, complete)
-        }
-        Err(_) => {
-            // The closure panicked and its answer channel was dropped with it: the caller sees
-            // the writer as stopped for that one call; everything else carries on.
-            tracing::error!("a write transaction panicked and was rolled back");
-            let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
-            (false, Box::new(|_| {}))
-        }
+        commit
     }
 }
