@@ -23,7 +23,7 @@ use saw_channels::inbound::{InboundEvent, InboundMessage, StatusUpdate};
 use saw_channels::{telegram, whatsapp};
 use saw_core::channel::{Channel, WhatsAppConfig};
 use saw_core::conversation::{ChannelKind, MessageDirection, TicketStatus};
-use saw_core::ids::{ContactId, TicketId};
+use saw_core::ids::{ChannelId, ContactId, TicketId};
 use saw_core::phone;
 use saw_store::repo::messages::{self, NewInbound, StatusApplied};
 use saw_store::repo::{accounts, bot, contacts, tickets};
@@ -78,19 +78,26 @@ pub async fn whatsapp_webhook(
     body: &[u8],
     signature: Option<&str>,
 ) -> Result<WebhookOutcome, AppError> {
-    let numbers = channels::active_whatsapp(app).await?;
     // Which numbers' app secret signed this body: only those may receive its events.
-    let signed_by: Vec<(Channel, WhatsAppConfig)> = numbers
-        .into_iter()
-        .filter(|(_, config)| {
-            whatsapp::verify_signature(
-                config.secrets.app_secret.expose().as_bytes(),
-                signature,
-                body,
-            )
-            .is_ok()
-        })
-        .collect();
+    let signers = |active: &channels::active::Snapshot| -> Vec<(Channel, WhatsAppConfig)> {
+        active
+            .whatsapp()
+            .filter(|(_, config)| {
+                whatsapp::verify_signature(
+                    config.secrets.app_secret.expose().as_bytes(),
+                    signature,
+                    body,
+                )
+                .is_ok()
+            })
+            .map(|(channel, config)| (channel.clone(), config.clone()))
+            .collect()
+    };
+    let mut signed_by = signers(&*channels::active::snapshot(app).await?);
+    if signed_by.is_empty() {
+        // A number added or a secret changed elsewhere since the copy was read.
+        signed_by = signers(&*channels::active::reread(app).await?);
+    }
     if signed_by.is_empty() {
         return Err(AppError::BadSignature);
     }
@@ -127,12 +134,28 @@ pub async fn telegram_webhook(
     secret_token: Option<&str>,
     body: &[u8],
 ) -> Result<WebhookOutcome, AppError> {
-    let Some((channel, config)) = channels::telegram_by_id(app, channel_id).await? else {
-        return Err(AppError::NotFound);
+    let id = ChannelId::new(channel_id);
+    let checked = |active: &channels::active::Snapshot| {
+        let (channel, config) = active.telegram(id)?;
+        telegram::verify_secret_token(secret_token, config.secrets.webhook_secret.expose())
+            .then(|| (channel.clone(), config.clone()))
     };
-    if !telegram::verify_secret_token(secret_token, config.secrets.webhook_secret.expose()) {
-        return Err(AppError::BadSignature);
-    }
+    let checked = match checked(&*channels::active::snapshot(app).await?) {
+        Some(found) => Some(found),
+        // A bot added or changed elsewhere since the copy was read.
+        None => checked(&*channels::active::reread(app).await?),
+    };
+    let Some((channel, config)) = checked else {
+        let known = channels::active::snapshot(app)
+            .await?
+            .telegram(id)
+            .is_some();
+        return Err(if known {
+            AppError::BadSignature
+        } else {
+            AppError::NotFound
+        });
+    };
     let event = telegram::parse_update(body).map_err(|e| AppError::Malformed(e.to_string()))?;
     let mut outcome = WebhookOutcome::default();
     let Some(event) = event else {

@@ -82,6 +82,8 @@ pub struct App {
     pub counters: std::sync::Arc<events::Counters>,
     /// Who has the inbox open in this process.
     pub presence: team::Presence,
+    /// The active channels with their secrets, for webhooks and sends.
+    pub active_channels: channels::ActiveChannels,
 }
 
 impl App {
@@ -99,6 +101,7 @@ impl App {
             events: events::EventBus::default(),
             counters: Default::default(),
             presence: Default::default(),
+            active_channels: Default::default(),
             media: media::MediaStore::new(data_dir.join("media")),
         }
     }

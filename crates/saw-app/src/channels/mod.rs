@@ -9,6 +9,10 @@
 //! Adding a channel does not contact the provider: it works offline, in tests and before
 //! Meta approves a number; a wrong token shows when an adapter first uses it.
 
+pub mod active;
+
+pub use active::ActiveChannels;
+
 use saw_core::channel::{
     self, Channel, ChannelConfig, TelegramConfig, TelegramMode, TelegramSecrets, TelegramSettings,
     WhatsAppConfig, WhatsAppSecrets, WhatsAppSettings,
@@ -146,6 +150,7 @@ pub async fn add(
             Ok::<_, AppError>(channels::by_id(c, account, id)?.channel)
         })
         .await?;
+    app.active_channels.forget();
     Ok(AddedChannel {
         channel,
         generated_verify_token,
@@ -260,6 +265,7 @@ pub async fn update(
             Ok::<_, AppError>((channels::by_id(c, account, id)?.channel, recovered))
         })
         .await?;
+    app.active_channels.forget();
     if recovered {
         app.events.publish([crate::events::Event::ChannelHealth {
             account_id: account,
@@ -331,40 +337,38 @@ pub async fn get_by_provider_key(
 /// Every active WhatsApp number with its secrets: what a webhook's signature and handshake
 /// are checked against. A channel whose credentials cannot be read is left out and logged.
 pub async fn active_whatsapp(app: &App) -> Result<Vec<(Channel, WhatsAppConfig)>, AppError> {
-    let stored = app
-        .store
-        .read(|c| channels::active_of_kind(c, ChannelKind::WhatsApp))
-        .await?;
-    Ok(stored
-        .into_iter()
-        .filter_map(|s| match open(&app.secrets, &s) {
-            Ok(ChannelConfig::WhatsApp(config)) => Some((s.channel, config)),
-            Ok(_) => None,
-            Err(e) => {
-                tracing::warn!(channel = %s.channel.id, error = %e, "WhatsApp channel unreadable");
-                None
-            }
-        })
+    let active = active::snapshot(app).await?;
+    Ok(active
+        .whatsapp()
+        .map(|(channel, config)| (channel.clone(), config.clone()))
         .collect())
 }
 
-/// An active Telegram channel by id, with its secrets (for its webhook); `None` when there
-/// is no such active Telegram channel.
-pub async fn telegram_by_id(
+/// A channel's configuration for sending, as of `changed_at` (its `updated_at` when the
+/// row to send was leased): from the in-memory copy of the active channels when that copy
+/// is as new, else from the store (a deactivated channel, to say so).
+pub async fn for_sending(
     app: &App,
-    id: i64,
-) -> Result<Option<(Channel, TelegramConfig)>, AppError> {
-    let stored = app
-        .store
-        .read(|c| channels::active_of_kind(c, ChannelKind::Telegram))
-        .await?;
-    let Some(found) = stored.into_iter().find(|s| s.channel.id.get() == id) else {
-        return Ok(None);
+    account: AccountId,
+    id: ChannelId,
+    changed_at: chrono::DateTime<chrono::Utc>,
+) -> Result<(Channel, ChannelConfig), AppError> {
+    let current = |active: &active::Snapshot| {
+        active
+            .get(id)
+            .filter(|(channel, _)| {
+                channel.account_id == account && channel.updated_at >= changed_at
+            })
+            .cloned()
     };
-    match open(&app.secrets, &found)? {
-        ChannelConfig::Telegram(config) => Ok(Some((found.channel, config))),
-        _ => Ok(None),
+    if let Some(found) = current(&*active::snapshot(app).await?) {
+        return Ok(found);
     }
+    // Changed elsewhere (the CLI, another instance) since the copy was read.
+    if let Some(found) = current(&*active::reread(app).await?) {
+        return Ok(found);
+    }
+    get_decrypted(app, account, id).await
 }
 
 /// Deletes a channel nothing points at; one with tickets or messages keeps its history and
@@ -376,7 +380,8 @@ pub async fn remove(
     id: ChannelId,
 ) -> Result<(Channel, Removal), AppError> {
     let actor = actor.clone();
-    app.store
+    let removed = app
+        .store
         .write(move |c| {
             channels::lock(c, account, id)?;
             let channel = channels::by_id(c, account, id)?.channel;
@@ -395,7 +400,9 @@ pub async fn remove(
             audit::record(c, &entry, now())?;
             Ok((channel, removal))
         })
-        .await
+        .await;
+    app.active_channels.forget();
+    removed
 }
 
 /// "#3 whatsapp 112233445566778": what the audit log says about a channel.
