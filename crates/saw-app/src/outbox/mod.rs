@@ -36,11 +36,12 @@ pub const FAILURE_FLOOD: i64 = 20;
 /// The longest one provider call may take (`saw serve --provider-timeout` may lower it;
 /// the lease below assumes no call takes longer).
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
-/// Rows leased per round; they are sent one after another.
-const BATCH: i64 = 8;
-/// A lease covers the whole round (every row at its longest call), so no other instance
-/// takes a row this one is still going to send.
-const LEASE: Duration = Duration::from_secs(30 * 8 + 30);
+/// Rows leased per round. They go out together: a round leases at most one row per
+/// ticket (the next one waits for it to be sent), so no conversation is reordered.
+const BATCH: i64 = 64;
+/// A lease covers the whole round — every row at once, a media upload and its send each at
+/// the longest call — so no other instance takes a row this one is still going to send.
+const LEASE: Duration = Duration::from_secs(30 * 2 + 30);
 /// After this many attempts (about 1 h 20 min of backoff) a transient failure is permanent.
 pub const MAX_ATTEMPTS: i64 = 24;
 /// The longest wait a provider's `retry_after` may impose.
@@ -145,13 +146,17 @@ pub async fn dispatch_once(
         .write(move |c| outbox::lease_due(c, at, until, BATCH))
         .await?;
     let count = leased.len();
-    for row in leased {
+    let sends = leased.iter().map(|row| async move {
         if stop.requested() {
             // Not sent: the lease expires and the row goes in a later round.
-            break;
+            return Ok(());
         }
-        let outcome = send(app, http, pacing, &row).await;
-        record(app, &row, outcome).await?;
+        let outcome = send(app, http, pacing, row).await;
+        record(app, row, outcome).await
+    });
+    // Concurrent recordings share the store's commits.
+    for recorded in futures_util::future::join_all(sends).await {
+        recorded?;
     }
     Ok(count)
 }
@@ -187,19 +192,22 @@ enum Attempt {
 }
 
 async fn send(app: &App, http: &reqwest::Client, pacing: &Pacing, row: &Leased) -> Attempt {
-    let config = match channels::get_decrypted(app, row.account_id, row.channel_id).await {
-        Ok((channel, config)) if channel.active => config,
-        Ok(_) => {
-            return Attempt::Sent(SendOutcome::Failed {
-                reason: "the channel is deactivated".into(),
-            });
-        }
-        Err(e) => {
-            return Attempt::Sent(SendOutcome::Failed {
-                reason: format!("the channel cannot be used: {e}"),
-            });
-        }
-    };
+    let config =
+        match channels::for_sending(app, row.account_id, row.channel_id, row.channel_updated_at)
+            .await
+        {
+            Ok((channel, config)) if channel.active => config,
+            Ok(_) => {
+                return Attempt::Sent(SendOutcome::Failed {
+                    reason: "the channel is deactivated".into(),
+                });
+            }
+            Err(e) => {
+                return Attempt::Sent(SendOutcome::Failed {
+                    reason: format!("the channel cannot be used: {e}"),
+                });
+            }
+        };
     if let Err(wait) = pacing.admit(
         row.channel_id,
         config.kind(),
