@@ -265,6 +265,16 @@ impl EventBus {
         (resume, receiver)
     }
 
+    /// Up to `max` of the events published after `id` that are still kept, oldest first.
+    pub fn published_after(&self, id: u64, max: usize) -> Vec<Numbered> {
+        let Ok(recent) = self.inner.lock() else {
+            return Vec::new();
+        };
+        let oldest_kept = recent.events.front().map_or(recent.next_id, |n| n.id);
+        let skip = (id + 1).saturating_sub(oldest_kept) as usize;
+        recent.events.iter().skip(skip).take(max).cloned().collect()
+    }
+
     /// How many subscribers listen now (for metrics).
     pub fn subscribers(&self) -> usize {
         self.sender.receiver_count()

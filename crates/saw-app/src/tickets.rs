@@ -93,34 +93,46 @@ impl Audience {
     }
 }
 
-/// A ticket as everyone allowed sees it, read once for all of them (the live stream decides
-/// who with [`Audience`]).
-pub async fn for_everyone(
-    app: &App,
-    account: AccountId,
-    id: TicketId,
-) -> Result<TicketRow, AppError> {
-    Ok(app
-        .store
-        .read(move |c| tickets::visible(c, account, id, Visibility::Account))
-        .await?)
+/// A row a live event shows, to read once for every reader (the live stream decides who
+/// may see it with [`Audience`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    Ticket(AccountId, TicketId),
+    Message(AccountId, TicketId, MessageId),
 }
 
-/// A message of a ticket with the ticket's [`Audience`], read once for every reader.
-pub async fn message_for_everyone(
-    app: &App,
-    account: AccountId,
-    ticket: TicketId,
-    id: MessageId,
-) -> Result<(MessageRow, Audience), AppError> {
+/// What a [`Shown`] reads as.
+pub enum ShownRow {
+    Ticket(TicketRow),
+    Message(MessageRow, Audience),
+}
+
+/// Reads the rows several live events show, in ONE read; `None` where a row is gone (or a
+/// message is not of the ticket named).
+pub async fn shown_rows(app: &App, wanted: Vec<Shown>) -> Result<Vec<Option<ShownRow>>, AppError> {
     app.store
         .read(move |c| {
-            let row = tickets::visible(c, account, ticket, Visibility::Account)?;
-            let message = messages::by_id(c, account, id)?;
-            match message.ticket_id == ticket {
-                true => Ok((message, Audience::of(&row))),
-                false => Err(AppError::NotFound),
+            let mut rows = Vec::with_capacity(wanted.len());
+            for shown in wanted {
+                rows.push(match shown {
+                    Shown::Ticket(account, id) => {
+                        tickets::visible(c, account, id, Visibility::Account)
+                            .ok()
+                            .map(ShownRow::Ticket)
+                    }
+                    Shown::Message(account, ticket, id) => {
+                        let row = tickets::visible(c, account, ticket, Visibility::Account).ok();
+                        let message = messages::by_id(c, account, id).ok();
+                        match (row, message) {
+                            (Some(row), Some(message)) if message.ticket_id == ticket => {
+                                Some(ShownRow::Message(message, Audience::of(&row)))
+                            }
+                            _ => None,
+                        }
+                    }
+                });
             }
+            Ok::<_, AppError>(rows)
         })
         .await
 }

@@ -20,7 +20,7 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures_util::Stream;
 use saw_app::App;
 use saw_app::events::{Event, Numbered, Resume};
-use saw_app::tickets::Audience;
+use saw_app::tickets::{Audience, Shown, ShownRow};
 use saw_core::ids::QueueId;
 use saw_core::user::User;
 use serde_json::json;
@@ -185,133 +185,167 @@ pub struct Rendered {
     audience: Audience,
 }
 
-/// The latest events' [`Rendered`] forms, each made by the first reader that needs it while
-/// the others wait for it.
+/// The latest events' [`Rendered`] forms. The first reader that needs one renders it
+/// together with the events published after it (one read for them all) while the other
+/// readers wait for it.
 #[derive(Default)]
 pub struct RenderedEvents {
-    recent: Mutex<VecDeque<(u64, Slot)>>,
+    recent: Mutex<Recent>,
 }
 
-/// One event's rendering, filled once (`None`: its rows are gone).
-type Slot = Arc<OnceCell<Option<Arc<Rendered>>>>;
+#[derive(Default)]
+struct Recent {
+    slots: VecDeque<(u64, Slot)>,
+    /// The newest event id a slot was made for.
+    newest: u64,
+}
+
+/// Events rendered together, and where one event is among them.
+#[derive(Clone)]
+struct Slot {
+    batch: Arc<Batch>,
+    index: usize,
+}
+
+struct Batch {
+    events: Vec<Numbered>,
+    /// Filled once (`None` for an event whose rows are gone).
+    rendered: OnceCell<Vec<Option<Arc<Rendered>>>>,
+}
 
 /// Events kept rendered: readers more than this far behind render again (the bus itself
 /// keeps fewer).
 const RENDERED_KEPT: usize = 4096;
+/// The most events rendered in one read.
+const RENDER_TOGETHER: usize = 64;
 
 impl RenderedEvents {
     async fn get(&self, app: &App, numbered: &Numbered) -> Option<Arc<Rendered>> {
-        let cell = {
+        let slot = {
             let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
-            match recent.iter().rev().find(|(id, _)| *id == numbered.id) {
-                Some((_, cell)) => cell.clone(),
-                None => {
-                    let cell = Arc::new(OnceCell::new());
-                    recent.push_back((numbered.id, cell.clone()));
-                    if recent.len() > RENDERED_KEPT {
-                        recent.pop_front();
-                    }
-                    cell
-                }
+            match recent.slots.iter().rev().find(|(id, _)| *id == numbered.id) {
+                Some((_, slot)) => slot.clone(),
+                None => recent.make_slots(app, numbered),
             }
         };
-        cell.get_or_init(|| render(app, numbered.event.as_ref()))
-            .await
-            .clone()
+        let rendered = slot
+            .batch
+            .rendered
+            .get_or_init(|| render(app, &slot.batch.events))
+            .await;
+        rendered.get(slot.index).cloned().flatten()
     }
 }
 
-async fn render(app: &App, event: &Event) -> Option<Arc<Rendered>> {
-    let message = |kind: &'static str,
-                   account,
-                   ticket_id,
-                   message_id,
-                   status: Option<&'static str>| async move {
-        let (row, audience) =
-            saw_app::tickets::message_for_everyone(app, account, ticket_id, message_id)
-                .await
-                .ok()?;
-        let mut data = json!({"type": kind, "ticket_id": ticket_id, "message": message_json(&row)});
-        if let Some(status) = status {
-            data["status"] = json!(status);
+impl Recent {
+    /// Slots for `numbered` and for the renderable events published after it that have none
+    /// yet, all in one batch; answers `numbered`'s.
+    fn make_slots(&mut self, app: &App, numbered: &Numbered) -> Slot {
+        let mut events = vec![numbered.clone()];
+        if numbered.id >= self.newest {
+            events.extend(
+                app.events
+                    .published_after(numbered.id, RENDER_TOGETHER - 1)
+                    .into_iter()
+                    .filter(|n| shown(&n.event).is_some()),
+            );
         }
-        Some(Rendered {
-            kind,
-            data: data.to_string(),
-            audience,
-        })
-    };
-    let rendered = match event {
+        let batch = Arc::new(Batch {
+            events,
+            rendered: OnceCell::new(),
+        });
+        for (index, event) in batch.events.iter().enumerate() {
+            self.newest = self.newest.max(event.id);
+            let slot = Slot {
+                batch: batch.clone(),
+                index,
+            };
+            self.slots.push_back((event.id, slot));
+            if self.slots.len() > RENDERED_KEPT {
+                self.slots.pop_front();
+            }
+        }
+        Slot { batch, index: 0 }
+    }
+}
+
+/// The row an event shows, and the kind of the live event it becomes.
+fn shown(event: &Event) -> Option<(&'static str, Shown)> {
+    match *event {
         Event::MessageCreated {
             account_id,
             ticket_id,
             message_id,
             ..
-        } => {
-            message(
-                "message.created",
-                *account_id,
-                *ticket_id,
-                *message_id,
-                None,
-            )
-            .await
-        }
+        } => Some((
+            "message.created",
+            Shown::Message(account_id, ticket_id, message_id),
+        )),
         Event::MessageStatus {
             account_id,
             ticket_id,
             message_id,
-            status,
             ..
-        } => {
-            message(
-                "message.status",
-                *account_id,
-                *ticket_id,
-                *message_id,
-                Some(status.as_str()),
-            )
-            .await
-        }
+        } => Some((
+            "message.status",
+            Shown::Message(account_id, ticket_id, message_id),
+        )),
         Event::MessageUpdated {
             account_id,
             ticket_id,
             message_id,
             ..
-        } => {
-            message(
-                "message.updated",
-                *account_id,
-                *ticket_id,
-                *message_id,
-                None,
-            )
-            .await
-        }
+        } => Some((
+            "message.updated",
+            Shown::Message(account_id, ticket_id, message_id),
+        )),
         Event::TicketCreated {
             account_id,
             ticket_id,
             ..
-        }
-        | Event::TicketChanged {
+        } => Some(("ticket.created", Shown::Ticket(account_id, ticket_id))),
+        Event::TicketChanged {
             account_id,
             ticket_id,
             ..
-        } => {
-            let kind = match event {
-                Event::TicketCreated { .. } => "ticket.created",
-                _ => "ticket.updated",
-            };
-            let ticket = saw_app::tickets::for_everyone(app, *account_id, *ticket_id)
-                .await
-                .ok()?;
-            Some(Rendered {
-                kind,
-                data: json!({"type": kind, "ticket": ticket_json(&ticket)}).to_string(),
-                audience: Audience::of(&ticket),
-            })
-        }
+        } => Some(("ticket.updated", Shown::Ticket(account_id, ticket_id))),
         _ => None,
+    }
+}
+
+async fn render(app: &App, events: &[Numbered]) -> Vec<Option<Arc<Rendered>>> {
+    let kinds: Vec<_> = events.iter().map(|n| shown(&n.event)).collect();
+    let wanted = kinds.iter().flatten().map(|(_, shown)| *shown).collect();
+    let Ok(rows) = saw_app::tickets::shown_rows(app, wanted).await else {
+        return vec![None; events.len()];
     };
-    rendered.map(Arc::new)
+    let mut rows = rows.into_iter();
+    events
+        .iter()
+        .zip(kinds)
+        .map(|(numbered, kind)| {
+            let (kind, _) = kind?;
+            let rendered = match rows.next()?? {
+                ShownRow::Ticket(ticket) => Rendered {
+                    kind,
+                    data: json!({"type": kind, "ticket": ticket_json(&ticket)}).to_string(),
+                    audience: Audience::of(&ticket),
+                },
+                ShownRow::Message(message, audience) => {
+                    let ticket_id = message.ticket_id;
+                    let mut data =
+                        json!({"type": kind, "ticket_id": ticket_id, "message": message_json(&message)});
+                    if let Event::MessageStatus { status, .. } = numbered.event.as_ref() {
+                        data["status"] = json!(status.as_str());
+                    }
+                    Rendered {
+                        kind,
+                        data: data.to_string(),
+                        audience,
+                    }
+                }
+            };
+            Some(Arc::new(rendered))
+        })
+        .collect()
 }
