@@ -19,12 +19,41 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 use crate::StoreError;
 use crate::conn::Conn;
 use crate::group_commit::{Backend, Completion, Job, Transaction, Writer};
-use driver::PgConn;
+use driver::{PgConn, Statements};
 
 const POOL_SIZE: u32 = 16;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-type Pool = r2d2::Pool<PostgresConnectionManager<MakeRustlsConnect>>;
+type Pool = r2d2::Pool<Manager>;
+
+/// A pooled connection, with the statements prepared on it.
+struct Connection {
+    client: postgres::Client,
+    statements: Statements,
+}
+
+/// r2d2_postgres's manager, keeping each connection's prepared statements beside it.
+struct Manager(PostgresConnectionManager<MakeRustlsConnect>);
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = Connection;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> Result<Connection, postgres::Error> {
+        Ok(Connection {
+            client: self.0.connect()?,
+            statements: Statements::default(),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut Connection) -> Result<(), postgres::Error> {
+        self.0.is_valid(&mut conn.client)
+    }
+
+    fn has_broken(&self, conn: &mut Connection) -> bool {
+        self.0.has_broken(&mut conn.client)
+    }
+}
 
 #[derive(Clone)]
 pub struct PostgresStore {
@@ -74,7 +103,7 @@ impl PostgresStore {
         config.connect(tls.clone()).map_err(|e| {
             StoreError::Unavailable(format!("cannot connect to PostgreSQL: {}", describe(&e)))
         })?;
-        let manager = PostgresConnectionManager::new(config, tls);
+        let manager = Manager(PostgresConnectionManager::new(config, tls));
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
             .min_idle(Some(1))
@@ -115,15 +144,16 @@ impl PostgresStore {
     {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
-            let mut client = pool
+            let mut pooled = pool
                 .get()
                 .map_err(|e| StoreError::Unavailable(format!("no PostgreSQL connection: {e}")))?;
+            let Connection { client, statements } = &mut *pooled;
             let mut tx = client
                 .build_transaction()
                 .read_only(true)
                 .start()
                 .map_err(driver::map_error)?;
-            let value = f(&mut PgConn::new(&mut tx))?;
+            let value = f(&mut PgConn::new(&mut tx, statements))?;
             tx.commit().map_err(driver::map_error)?;
             Ok(value)
         })
@@ -136,17 +166,20 @@ impl PostgresStore {
 /// the next batch.
 struct WriterConn {
     pool: Pool,
-    client: Option<r2d2::PooledConnection<PostgresConnectionManager<MakeRustlsConnect>>>,
+    client: Option<r2d2::PooledConnection<Manager>>,
 }
 
 /// A write transaction on the writer's connection.
-struct WriterTx<'c>(postgres::Transaction<'c>);
+struct WriterTx<'c> {
+    tx: postgres::Transaction<'c>,
+    statements: &'c mut Statements,
+}
 
 impl Backend for WriterConn {
     type Tx<'a> = WriterTx<'a>;
 
     fn begin(&mut self) -> Result<WriterTx<'_>, StoreError> {
-        if self.client.as_ref().is_some_and(|c| c.is_closed()) {
+        if self.client.as_ref().is_some_and(|c| c.client.is_closed()) {
             self.client = None;
         }
         let client =
@@ -156,17 +189,21 @@ impl Backend for WriterConn {
                     StoreError::Unavailable(format!("no PostgreSQL connection: {e}"))
                 })?),
             };
-        Ok(WriterTx(client.transaction().map_err(driver::map_error)?))
+        let Connection { client, statements } = &mut **client;
+        Ok(WriterTx {
+            tx: client.transaction().map_err(driver::map_error)?,
+            statements,
+        })
     }
 }
 
 impl Transaction for WriterTx<'_> {
     fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError> {
-        self.0.batch_execute(sql).map_err(driver::map_error)
+        self.tx.batch_execute(sql).map_err(driver::map_error)
     }
 
     fn run(&mut self, job: Job) -> (bool, Completion) {
-        job(Ok(&mut PgConn::new(&mut self.0)))
+        job(Ok(&mut PgConn::new(&mut self.tx, self.statements)))
     }
 
     fn lost(&self) -> bool {
@@ -174,7 +211,7 @@ impl Transaction for WriterTx<'_> {
     }
 
     fn commit(self) -> Result<(), StoreError> {
-        self.0.commit().map_err(driver::map_error)
+        self.tx.commit().map_err(driver::map_error)
     }
 }
 
