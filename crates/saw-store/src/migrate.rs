@@ -41,6 +41,7 @@ macro_rules! every_migration {
             (9, "0009", "idle_csat_drafts"),
             (10, "0010", "inbox"),
             (11, "0011", "reports"),
+            (12, "0012", "outbox_due"),
         )
     };
 }
