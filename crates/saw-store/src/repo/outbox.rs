@@ -92,13 +92,15 @@ pub fn lease_due(
     lease_until: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<Leased>, StoreError> {
-    let lock = match c.dialect() {
-        Dialect::Postgres => "FOR UPDATE SKIP LOCKED",
-        Dialect::Sqlite => "",
+    // SQLite's planner would read every queued row and sort them; the partial index of the
+    // queued rows is in id order already, so the walk stops at `limit`.
+    let (walk, lock) = match c.dialect() {
+        Dialect::Postgres => ("", "FOR UPDATE SKIP LOCKED"),
+        Dialect::Sqlite => ("INDEXED BY messages_outbox_due", ""),
     };
     let sql = format!(
         "UPDATE messages SET claimed_until = $2 WHERE id IN (
-            SELECT m.id FROM messages m
+            SELECT m.id FROM messages m {walk}
             WHERE m.direction = 'out' AND m.status = 'queued' AND m.is_note = FALSE
               AND (m.next_attempt_at IS NULL OR m.next_attempt_at <= $1)
               AND (m.claimed_until IS NULL OR m.claimed_until <= $1)
