@@ -75,6 +75,56 @@ impl Fresh {
     }
 }
 
+/// Keeps the PostgreSQL statistics of the run's tables current where the server runs
+/// without autovacuum (PostgreSQL's default is on): without statistics the planner takes every
+/// table for empty and picks plans no production server would, so the benchmark would measure
+/// the missing maintenance, not SAW. Stops when dropped.
+pub struct StatisticsKeeper(tokio::task::JoinHandle<()>);
+
+impl Drop for StatisticsKeeper {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// How often the keeper analyzes (autovacuum's own pace is one look a minute per database,
+/// then each table that changed by a tenth).
+const ANALYZE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl Fresh {
+    /// A [`StatisticsKeeper`] when this is PostgreSQL and its autovacuum is off.
+    pub async fn keep_statistics(&self) -> anyhow::Result<Option<StatisticsKeeper>> {
+        if self.schema.is_none() {
+            return Ok(None);
+        }
+        let store = Store::connect(&self.url).await?;
+        let autovacuum = store
+            .read(|c| c.query_one("SELECT current_setting('autovacuum')", &[], |r| r.text(0)))
+            .await?;
+        if autovacuum == "on" {
+            return Ok(None);
+        }
+        Ok(Some(StatisticsKeeper(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(ANALYZE_EVERY).await;
+                let analyzed = store
+                    .write(|c| {
+                        let tables = c.query_all(
+                            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()",
+                            &[],
+                            |r| r.text(0),
+                        )?;
+                        c.execute_batch(&format!("ANALYZE {}", tables.join(", ")))
+                    })
+                    .await;
+                if let Err(e) = analyzed {
+                    eprintln!("ANALYZE failed: {e}");
+                }
+            }
+        }))))
+    }
+}
+
 async fn run_on(url: &str, sql: String) -> Result<(), StoreError> {
     let store = Store::connect(&DatabaseUrl::Postgres(url.to_owned())).await?;
     store.write(move |c| c.execute_batch(&sql)).await
