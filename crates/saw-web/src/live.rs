@@ -247,7 +247,7 @@ impl Recent {
                 app.events
                     .published_after(numbered.id, RENDER_TOGETHER - 1)
                     .into_iter()
-                    .filter(|n| shown(&n.event).is_some()),
+                    .filter(|n| row_shown(&n.event).is_some()),
             );
         }
         let batch = Arc::new(Batch {
@@ -270,7 +270,7 @@ impl Recent {
 }
 
 /// The row an event shows, and the kind of the live event it becomes.
-fn shown(event: &Event) -> Option<(&'static str, Shown)> {
+fn row_shown(event: &Event) -> Option<(&'static str, Shown)> {
     match *event {
         Event::MessageCreated {
             account_id,
@@ -314,7 +314,7 @@ fn shown(event: &Event) -> Option<(&'static str, Shown)> {
 }
 
 async fn render(app: &App, events: &[Numbered]) -> Vec<Option<Arc<Rendered>>> {
-    let kinds: Vec<_> = events.iter().map(|n| shown(&n.event)).collect();
+    let kinds: Vec<_> = events.iter().map(|n| row_shown(&n.event)).collect();
     let wanted = kinds.iter().flatten().map(|(_, shown)| *shown).collect();
     let Ok(rows) = saw_app::tickets::shown_rows(app, wanted).await else {
         return vec![None; events.len()];
