@@ -42,6 +42,7 @@ macro_rules! every_migration {
             (10, "0010", "inbox"),
             (11, "0011", "reports"),
             (12, "0012", "outbox_due"),
+            (13, "0013", "media_due"),
         )
     };
 }

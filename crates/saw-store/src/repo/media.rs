@@ -31,13 +31,15 @@ pub fn lease_pending(
     lease_until: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<PendingMedia>, StoreError> {
-    let lock = match c.dialect() {
-        Dialect::Postgres => "FOR UPDATE SKIP LOCKED",
-        Dialect::Sqlite => "",
+    // Left to itself SQLite walks the whole table in id order; the partial index of pending
+    // downloads is in id order and holds only them.
+    let (walk, lock) = match c.dialect() {
+        Dialect::Postgres => ("", "FOR UPDATE SKIP LOCKED"),
+        Dialect::Sqlite => ("INDEXED BY messages_media_due", ""),
     };
     let sql = format!(
         "UPDATE messages SET media_claimed_until = $2 WHERE id IN (
-            SELECT id FROM messages WHERE media_state = 'pending'
+            SELECT id FROM messages {walk} WHERE media_state = 'pending'
               AND (media_next_at IS NULL OR media_next_at <= $1)
               AND (media_claimed_until IS NULL OR media_claimed_until <= $1)
             ORDER BY id LIMIT $3 {lock})
