@@ -60,16 +60,25 @@ pub async fn whatsapp_handshake(
     verify_token: Option<&str>,
     challenge: Option<&str>,
 ) -> Result<Option<String>, AppError> {
-    let numbers = channels::active_whatsapp(app).await?;
-    let answer = numbers.iter().find_map(|(_, config)| {
-        whatsapp::verify_handshake(
-            mode,
-            verify_token,
-            config.secrets.verify_token.expose(),
-            challenge,
-        )
+    let answer = channels::active::find(app, |active| {
+        active
+            .whatsapp()
+            .find_map(|(_, config)| {
+                whatsapp::verify_handshake(
+                    mode,
+                    verify_token,
+                    config.secrets.verify_token.expose(),
+                    challenge,
+                )
+            })
+            .map(str::to_owned)
+            .ok_or(AppError::NotFound)
     });
-    Ok(answer.map(str::to_owned))
+    match answer.await {
+        Ok(challenge) => Ok(Some(challenge)),
+        Err(AppError::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// Verifies, parses and stores one WhatsApp webhook POST.
@@ -79,8 +88,8 @@ pub async fn whatsapp_webhook(
     signature: Option<&str>,
 ) -> Result<WebhookOutcome, AppError> {
     // Which numbers' app secret signed this body: only those may receive its events.
-    let signers = |active: &channels::active::Snapshot| -> Vec<(Channel, WhatsAppConfig)> {
-        active
+    let signed_by = channels::active::find(app, |active| {
+        let signers: Vec<(Channel, WhatsAppConfig)> = active
             .whatsapp()
             .filter(|(_, config)| {
                 whatsapp::verify_signature(
@@ -91,16 +100,14 @@ pub async fn whatsapp_webhook(
                 .is_ok()
             })
             .map(|(channel, config)| (channel.clone(), config.clone()))
-            .collect()
-    };
-    let mut signed_by = signers(&*channels::active::snapshot(app).await?);
-    if signed_by.is_empty() {
-        // A number added or a secret changed elsewhere since the copy was read.
-        signed_by = signers(&*channels::active::reread(app).await?);
-    }
-    if signed_by.is_empty() {
-        return Err(AppError::BadSignature);
-    }
+            .collect();
+        if signers.is_empty() {
+            Err(AppError::BadSignature)
+        } else {
+            Ok(signers)
+        }
+    })
+    .await?;
     let events = whatsapp::parse(body).map_err(|e| AppError::Malformed(e.to_string()))?;
     let mut outcome = WebhookOutcome::default();
     let mut routed = Vec::with_capacity(events.len());
@@ -135,27 +142,15 @@ pub async fn telegram_webhook(
     body: &[u8],
 ) -> Result<WebhookOutcome, AppError> {
     let id = ChannelId::new(channel_id);
-    let checked = |active: &channels::active::Snapshot| {
-        let (channel, config) = active.telegram(id)?;
-        telegram::verify_secret_token(secret_token, config.secrets.webhook_secret.expose())
-            .then(|| (channel.clone(), config.clone()))
-    };
-    let checked = match checked(&*channels::active::snapshot(app).await?) {
-        Some(found) => Some(found),
-        // A bot added or changed elsewhere since the copy was read.
-        None => checked(&*channels::active::reread(app).await?),
-    };
-    let Some((channel, config)) = checked else {
-        let known = channels::active::snapshot(app)
-            .await?
-            .telegram(id)
-            .is_some();
-        return Err(if known {
-            AppError::BadSignature
+    let (channel, config) = channels::active::find(app, |active| {
+        let (channel, config) = active.telegram(id).ok_or(AppError::NotFound)?;
+        if telegram::verify_secret_token(secret_token, config.secrets.webhook_secret.expose()) {
+            Ok((channel.clone(), config.clone()))
         } else {
-            AppError::NotFound
-        });
-    };
+            Err(AppError::BadSignature)
+        }
+    })
+    .await?;
     let event = telegram::parse_update(body).map_err(|e| AppError::Malformed(e.to_string()))?;
     let mut outcome = WebhookOutcome::default();
     let Some(event) = event else {

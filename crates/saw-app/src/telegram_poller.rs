@@ -20,9 +20,7 @@ use std::time::Duration;
 use saw_channels::outbound;
 use saw_channels::telegram;
 use saw_core::channel::{ChannelConfig, TelegramConfig, TelegramMode};
-use saw_core::conversation::ChannelKind;
 use saw_core::ids::ChannelId;
-use saw_store::repo::channels as channel_rows;
 use serde_json::json;
 
 use crate::inbound::{WebhookOutcome, commit};
@@ -170,23 +168,14 @@ type Bots = Vec<(ChannelId, TelegramConfig)>;
 
 /// The active bots, split into (polling, webhook) mode.
 async fn channels_by_mode(app: &App) -> Result<(Bots, Bots), AppError> {
-    let stored = app
-        .store
-        .read(|c| channel_rows::active_of_kind(c, ChannelKind::Telegram))
-        .await?;
+    let active = channels::active::snapshot(app).await?;
     let (mut polling, mut hooks) = (Vec::new(), Vec::new());
-    for row in stored {
-        match channels::get_decrypted(app, row.channel.account_id, row.channel.id).await {
-            Ok((_, ChannelConfig::Telegram(config))) => {
-                if config.settings.mode == TelegramMode::Polling {
-                    polling.push((row.channel.id, config));
-                } else {
-                    hooks.push((row.channel.id, config));
-                }
-            }
-            Ok(_) => {}
-            Err(e) => {
-                tracing::warn!(channel = %row.channel.id, error = %e, "Telegram channel unreadable")
+    for (channel, config) in &active.channels {
+        if let ChannelConfig::Telegram(config) = config {
+            if config.settings.mode == TelegramMode::Polling {
+                polling.push((channel.id, config.clone()));
+            } else {
+                hooks.push((channel.id, config.clone()));
             }
         }
     }
@@ -267,15 +256,13 @@ async fn round(
     let Some(last) = updates.iter().map(|(update_id, _)| *update_id).max() else {
         return Ok(None);
     };
-    let channel = app
-        .store
-        .read(move |c| channel_rows::active_of_kind(c, ChannelKind::Telegram))
+    let channel = channels::active::snapshot(app)
         .await
         .map_err(|e| e.to_string())?
-        .into_iter()
-        .find(|s| s.channel.id == id)
+        .telegram(id)
         .ok_or("the channel is gone")?
-        .channel;
+        .0
+        .clone();
     let events: Vec<_> = updates
         .into_iter()
         .filter_map(|(_, event)| event)

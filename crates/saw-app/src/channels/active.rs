@@ -21,7 +21,6 @@ pub const FRESH_FOR: Duration = Duration::from_secs(2);
 const REREAD_AFTER: Duration = Duration::from_millis(50);
 
 /// Every active channel whose configuration could be read.
-#[derive(Default)]
 pub struct Snapshot {
     pub channels: Vec<(Channel, ChannelConfig)>,
 }
@@ -117,6 +116,19 @@ pub async fn reread(app: &App) -> Result<Arc<Snapshot>, AppError> {
         return Ok(cached.snapshot.clone());
     }
     read(app).await
+}
+
+/// What `look` finds in the copy or, when it finds nothing there, in the channels read again
+/// ([`reread`]): a channel added or changed elsewhere since the copy was made is found on the
+/// first request that needs it.
+pub async fn find<T>(
+    app: &App,
+    look: impl Fn(&Snapshot) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    if let Ok(found) = look(&*snapshot(app).await?) {
+        return Ok(found);
+    }
+    look(&*reread(app).await?)
 }
 
 async fn read(app: &App) -> Result<Arc<Snapshot>, AppError> {

@@ -334,16 +334,6 @@ pub async fn get_by_provider_key(
     Ok(Some((stored.channel, config)))
 }
 
-/// Every active WhatsApp number with its secrets: what a webhook's signature and handshake
-/// are checked against. A channel whose credentials cannot be read is left out and logged.
-pub async fn active_whatsapp(app: &App) -> Result<Vec<(Channel, WhatsAppConfig)>, AppError> {
-    let active = active::snapshot(app).await?;
-    Ok(active
-        .whatsapp()
-        .map(|(channel, config)| (channel.clone(), config.clone()))
-        .collect())
-}
-
 /// A channel's configuration for sending, as of `changed_at` (its `updated_at` when the
 /// row to send was leased): from the in-memory copy of the active channels when that copy
 /// is as new, else from the store (a deactivated channel, to say so).
@@ -353,19 +343,16 @@ pub async fn for_sending(
     id: ChannelId,
     changed_at: chrono::DateTime<chrono::Utc>,
 ) -> Result<(Channel, ChannelConfig), AppError> {
-    let current = |active: &active::Snapshot| {
+    let current = active::find(app, |active| {
         active
             .get(id)
             .filter(|(channel, _)| {
                 channel.account_id == account && channel.updated_at >= changed_at
             })
             .cloned()
-    };
-    if let Some(found) = current(&*active::snapshot(app).await?) {
-        return Ok(found);
-    }
-    // Changed elsewhere (the CLI, another instance) since the copy was read.
-    if let Some(found) = current(&*active::reread(app).await?) {
+            .ok_or(AppError::NotFound)
+    });
+    if let Ok(found) = current.await {
         return Ok(found);
     }
     get_decrypted(app, account, id).await

@@ -89,16 +89,6 @@ pub fn active(c: &mut dyn Conn) -> Result<Vec<StoredChannel>, StoreError> {
     c.query_all(&sql, params![], from_row)
 }
 
-/// Every active channel of one kind, across accounts (webhooks carry no account).
-pub fn active_of_kind(
-    c: &mut dyn Conn,
-    kind: ChannelKind,
-) -> Result<Vec<StoredChannel>, StoreError> {
-    let sql =
-        format!("SELECT {COLUMNS} FROM channels WHERE kind = $1 AND active = TRUE ORDER BY id");
-    c.query_all(&sql, params![kind.as_str()], from_row)
-}
-
 /// The channel a webhook names by its provider key. Not scoped by account: the webhook
 /// carries no account, and the key is unique across the installation.
 pub fn by_provider_key(
