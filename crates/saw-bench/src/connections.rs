@@ -41,18 +41,14 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
 
     let timeline = Timeline::new(0);
     let connected = Arc::new(AtomicUsize::new(0));
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .build()?;
-    let url = format!("{}/api/v1/events", serving.base);
     let started = Instant::now();
     let mut streams = Vec::with_capacity(wanted);
     // In waves, so the server's accept queue is never the limit measured.
     for wave in (0..wanted).collect::<Vec<_>>().chunks(500) {
         for _ in wave {
             streams.push(tokio::spawn(load::listen(
-                client.clone(),
-                url.clone(),
+                args.stream,
+                serving.base.clone(),
                 token.clone(),
                 timeline.clone(),
                 connected.clone(),
@@ -84,6 +80,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
     let mut report = Report::new("connections", database::name(args.backend));
     report.setup = vec![
         ("streams asked".into(), wanted.to_string()),
+        ("read as".into(), args.stream.name().into()),
         ("streams open".into(), open.to_string()),
         ("open-files limit".into(), limit.to_string()),
         ("opening them took".into(), format!("{opening:.1} s")),

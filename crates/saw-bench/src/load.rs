@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+pub use crate::Stream;
+
 pub const APP_SECRET: &str = "segredo-do-app-benchmark";
 pub const PHONE_NUMBER_ID: &str = "551140028922";
 
@@ -82,6 +84,16 @@ impl Timeline {
         self.origin.elapsed().as_micros() as u64
     }
 
+    /// Marks the messages `shown` (text of a live stream) shows as seen now.
+    fn saw(&self, shown: &[u8]) {
+        let at = self.now_us();
+        for n in markers(shown) {
+            if let Some(seen) = self.seen.get(n) {
+                seen.fetch_min(at, Ordering::Relaxed);
+            }
+        }
+    }
+
     /// Latencies (ms) of the messages in `range` seen on a stream, and how many were not.
     pub fn latencies(&self, range: std::ops::Range<usize>) -> (Vec<f64>, usize) {
         let mut missing = 0;
@@ -103,14 +115,31 @@ impl Timeline {
 }
 
 /// Reads one live stream (`/api/v1/events` with a token) until it ends, timing every
-/// customer message it shows.
+/// customer message it shows. `base` is the server's `http://` address.
 pub async fn listen(
-    client: reqwest::Client,
+    stream: Stream,
+    base: String,
+    token: String,
+    timeline: Arc<Timeline>,
+    connected: Arc<AtomicUsize>,
+) {
+    let url = format!("{base}/api/v1/events");
+    match stream {
+        Stream::WebSocket => listen_websocket(url, token, timeline, connected).await,
+        Stream::Sse => listen_sse(url, token, timeline, connected).await,
+    }
+}
+
+async fn listen_sse(
     url: String,
     token: String,
     timeline: Arc<Timeline>,
     connected: Arc<AtomicUsize>,
 ) {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("an HTTP client");
     let Ok(mut response) = client.get(&url).bearer_auth(&token).send().await else {
         return;
     };
@@ -125,13 +154,43 @@ pub async fn listen(
         let Some(end) = pending.iter().rposition(|b| *b == b'\n') else {
             continue;
         };
-        let at = timeline.now_us();
-        for n in markers(&pending[..end]) {
-            if let Some(seen) = timeline.seen.get(n) {
-                seen.fetch_min(at, Ordering::Relaxed);
-            }
-        }
+        timeline.saw(&pending[..end]);
         pending.drain(..=end);
+    }
+}
+
+async fn listen_websocket(
+    url: String,
+    token: String,
+    timeline: Arc<Timeline>,
+    connected: Arc<AtomicUsize>,
+) {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+    let Ok(mut request) = url.replacen("http://", "ws://", 1).into_client_request() else {
+        return;
+    };
+    let Ok(bearer) = format!("Bearer {token}").parse() else {
+        return;
+    };
+    request.headers_mut().insert("authorization", bearer);
+    // Ten thousand of these live in this process: tungstenite's default 128 KiB read
+    // buffer each would be more than a gigabyte.
+    let config = WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .write_buffer_size(0);
+    let Ok((mut socket, _)) =
+        tokio_tungstenite::connect_async_with_config(request, Some(config), true).await
+    else {
+        return;
+    };
+    connected.fetch_add(1, Ordering::Relaxed);
+    while let Some(Ok(message)) = socket.next().await {
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
+            timeline.saw(text.as_bytes());
+        }
     }
 }
 

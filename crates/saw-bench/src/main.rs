@@ -37,6 +37,25 @@ pub enum Scenario {
     Connections,
 }
 
+/// How the agents' live streams are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Stream {
+    /// A WebSocket, as the inbox reads it.
+    #[value(name = "websocket")]
+    WebSocket,
+    /// Server-Sent Events, as integrations may read it.
+    Sse,
+}
+
+impl Stream {
+    pub fn name(self) -> &'static str {
+        match self {
+            Stream::WebSocket => "WebSocket",
+            Stream::Sse => "SSE",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Backend {
     Sqlite,
@@ -70,6 +89,9 @@ pub struct Args {
     /// Idle live streams to open (connections).
     #[arg(long, default_value_t = 10_000)]
     pub connections: usize,
+    /// How the live streams are read (loop, connections).
+    #[arg(long, value_enum, default_value = "websocket")]
+    pub stream: Stream,
     /// The `saw` binary to run (default: the one built beside this benchmark).
     #[arg(long, value_name = "PATH")]
     pub saw_binary: Option<PathBuf>,

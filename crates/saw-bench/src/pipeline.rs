@@ -50,8 +50,8 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
         .iter()
         .map(|token| {
             tokio::spawn(load::listen(
-                reqwest::Client::new(),
-                format!("{}/api/v1/events", serving.base),
+                args.stream,
+                serving.base.clone(),
                 token.clone(),
                 timeline.clone(),
                 connected.clone(),
@@ -109,7 +109,10 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
     report.setup = vec![
         ("messages".into(), messages.to_string()),
         ("customers".into(), (messages / 4).max(1).to_string()),
-        ("agent live streams".into(), tokens.len().to_string()),
+        (
+            "agent live streams".into(),
+            format!("{} ({})", tokens.len(), args.stream.name()),
+        ),
         (
             "flat out / at rate".into(),
             format!("{split} / {} at {}/s", messages - split, args.rate),

@@ -4,7 +4,7 @@
 (function () {
   'use strict';
   var root = document.getElementById('inbox');
-  if (!root || !window.EventSource) { return; }
+  if (!root || !window.sawLive) { return; }
 
   var PARTS = ['inbox-tabs', 'inbox-list', 'conversation-head', 'messages', 'contact-panel', 'team'];
   var text = function (name) { return root.getAttribute('data-text-' + name) || ''; };
@@ -209,19 +209,17 @@
   setInterval(schedule, 60000);
 
   // --- The stream -----------------------------------------------------------------------
-  var source = new EventSource('/inbox/events');
-  ['message.created', 'message.status', 'message.updated', 'ticket.created', 'ticket.updated', 'presence.changed'].forEach(function (type) {
-    source.addEventListener(type, function (e) {
-      var data = null;
-      try { data = JSON.parse(e.data); } catch (err) { return; }
-      onEvent(type, data);
+  // After a reconnect what was missed arrives first.
+  window.sawLive('/inbox/events',
+    ['message.created', 'message.status', 'message.updated', 'ticket.created', 'ticket.updated', 'presence.changed'],
+    function (type, data) {
+      if (type !== 'reload') { onEvent(type, data); }
       schedule();
+    },
+    function (connected, via) {
+      root.setAttribute('data-live', connected ? 'on' : 'off');
+      root.setAttribute('data-live-via', via);
     });
-  });
-  source.addEventListener('reload', schedule);
-  // After a reconnect the browser resends the last id; what was missed arrives first.
-  source.addEventListener('open', function () { root.setAttribute('data-live', 'on'); });
-  source.addEventListener('error', function () { root.setAttribute('data-live', 'off'); });
 
   // A success notice floats over the inbox for a moment; errors stay until the next page.
   document.querySelectorAll('main.wide > .notice.ok').forEach(function (n) {

@@ -12,7 +12,7 @@
 
   var panel = document.getElementById('now-panel');
   var live = document.getElementById('now-live');
-  if (!panel || !window.EventSource) return;
+  if (!panel || !window.sawLive) return;
   var timer = null;
   function refresh() {
     if (timer) return;
@@ -25,12 +25,8 @@
         .catch(function () {});
     }, 500);
   }
-  var source = new EventSource('/reports/events');
-  ['ticket.created', 'ticket.updated', 'presence.changed', 'reload'].forEach(function (type) {
-    source.addEventListener(type, refresh);
-  });
-  source.onopen = function () { if (live) live.hidden = false; };
-  source.onerror = function () { if (live) live.hidden = true; };
+  window.sawLive('/reports/events', ['ticket.created', 'ticket.updated', 'presence.changed'], refresh,
+    function (connected) { if (live) live.hidden = !connected; });
   // Waits grow with the clock, not only with events.
   setInterval(refresh, 30000);
 })();

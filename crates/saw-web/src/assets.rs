@@ -6,6 +6,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 const STYLESHEET: &str = include_str!("../assets/app.css");
+const LIVE_SCRIPT: &str = include_str!("../assets/live.js");
 const INBOX_SCRIPT: &str = include_str!("../assets/inbox.js");
 const REPORTS_SCRIPT: &str = include_str!("../assets/reports.js");
 const MANIFEST: &str = include_str!("../assets/manifest.webmanifest");
@@ -25,6 +26,11 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
 
 pub async fn stylesheet() -> Response {
     asset("text/css; charset=utf-8", STYLESHEET)
+}
+
+/// The live connection the inbox and the dashboard share (WebSocket, else SSE).
+pub async fn live_script() -> Response {
+    asset("text/javascript; charset=utf-8", LIVE_SCRIPT)
 }
 
 /// The inbox's script: live updates, notifications, sound.

@@ -191,6 +191,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::serve))
         .route("/readyz", get(health::readyz))
         .route("/static/app.css", get(assets::stylesheet))
+        .route("/static/live.js", get(assets::live_script))
         .route("/static/inbox.js", get(assets::inbox_script))
         .route("/static/reports.js", get(assets::reports_script))
         .route("/static/manifest.webmanifest", get(assets::manifest))

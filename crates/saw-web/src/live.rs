@@ -1,23 +1,33 @@
-//! The live event stream, as Server-Sent Events: `GET /api/v1/events` for integrations (a
-//! token) and `GET /inbox/events` for the inbox (the browser's session). Both apply the
-//! rules of the HTTP handlers to every event, when it is sent: an agent gets only events
-//! of tickets they may see now (taken out of a queue, they stop getting its events at
-//! once), and a deactivated user's stream ends.
+//! The live event stream: `GET /api/v1/events` for integrations (a token), `GET
+//! /inbox/events` for the inbox and `GET /reports/events` for the dashboard (the browser's
+//! session). Each path answers as Server-Sent Events, or as a WebSocket when the request
+//! asks to upgrade: an idle WebSocket costs the server a few KB, where an idle SSE response
+//! keeps the HTTP connection's fixed 16 KB of buffers, so the inbox uses the WebSocket and
+//! falls back to SSE. Every stream applies the rules of the HTTP handlers to every event,
+//! when it is sent: an agent gets only events of tickets they may see now (taken out of a
+//! queue, they stop getting its events at once), and a deactivated user's stream ends.
 //!
-//! Each event is `event: {type}` with an `id` and, as `data`, JSON with its `type` and the
-//! object as the API shows it: `message.created`, `message.status` and `message.updated`
-//! carry the `message`, `ticket.created` and `ticket.updated` the `ticket`. A reader that
-//! reconnects with `Last-Event-ID` gets what it missed; when that is no longer kept (or the
-//! server restarted) it gets `event: reload` and should read again what it shows.
+//! As SSE, each event is `event: {type}` with an `id` and, as `data`, JSON with its `type`
+//! and the object as the API shows it: `message.created`, `message.status` and
+//! `message.updated` carry the `message`, `ticket.created` and `ticket.updated` the
+//! `ticket`. As a WebSocket, each text message is `{"id": …, "event": type, "data": {…}}`
+//! with the same `data`. A reader that reconnects with the last id it saw (`Last-Event-ID`,
+//! or `?last_event_id=` where a WebSocket cannot send headers) gets what it missed; when
+//! that is no longer kept (or the server restarted) it gets a `reload` event and should
+//! read again what it shows.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::http::HeaderMap;
+use axum::extract::FromRequestParts;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use futures_util::Stream;
+use axum::response::{IntoResponse, Response};
+use futures_util::{Stream, StreamExt};
 use saw_app::App;
 use saw_app::events::{Event, Numbered, Resume};
 use saw_app::tickets::{Audience, Shown, ShownRow};
@@ -30,8 +40,54 @@ use tokio::sync::broadcast::{self, error::RecvError};
 use crate::api::tickets::{message_json, ticket_json};
 use crate::state::AppState;
 
+/// How often an idle stream shows it is alive (an SSE comment, a WebSocket ping), so
+/// proxies keep it open and a vanished reader is noticed.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// A WebSocket reader sends nothing but pongs and a close: a small read buffer is enough
+/// (a larger frame still arrives whole; the buffer grows for it). tungstenite's default of
+/// 128 KiB, zero-filled on every read, would be most of what an idle stream costs.
+const WEBSOCKET_READ_BUFFER: usize = 512;
+const WEBSOCKET_MAX_MESSAGE: usize = 64 * 1024;
+
+/// How the reader asked for the stream, and from which event on.
+pub struct LiveRequest {
+    upgrade: Option<WebSocketUpgrade>,
+    last_seen: Option<u64>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for LiveRequest {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let last_seen = last_event_id(&parts.headers).or_else(|| {
+            form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
+                .find(|(key, _)| key == "last_event_id")
+                .and_then(|(_, value)| value.trim().parse().ok())
+        });
+        let upgrade = if asks_for_websocket(&parts.headers) {
+            // A malformed handshake gets axum's explanation, not an SSE response it cannot read.
+            Some(
+                WebSocketUpgrade::from_request_parts(parts, state)
+                    .await
+                    .map_err(IntoResponse::into_response)?,
+            )
+        } else {
+            None
+        };
+        Ok(LiveRequest { upgrade, last_seen })
+    }
+}
+
+/// Whether the request asks to become a WebSocket (`Upgrade: websocket`).
+pub fn asks_for_websocket(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
 /// The id a reconnecting reader last saw (`Last-Event-ID`), if it sent one.
-pub fn last_event_id(headers: &HeaderMap) -> Option<u64> {
+fn last_event_id(headers: &HeaderMap) -> Option<u64> {
     headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -56,44 +112,141 @@ struct Reader {
     reload: bool,
 }
 
-pub fn stream(
-    state: AppState,
-    user: User,
-    last_seen: Option<u64>,
-    online: Option<saw_app::team::Online>,
-) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
-    let (backlog, receiver, reload) = match last_seen {
-        None => (VecDeque::new(), state.app.events.subscribe(), false),
-        Some(id) => match state.app.events.resume(id) {
-            (Resume::Missed(missed), receiver) => (missed.into(), receiver, false),
-            (Resume::Gap, receiver) => (VecDeque::new(), receiver, true),
-        },
-    };
-    let reader = Reader {
-        _counted: state.metrics.stream_opened(),
-        _online: online,
-        state,
-        user,
-        queues: Vec::new(),
-        // Read the queues before the first event.
-        checked_at: tokio::time::Instant::now() - RECHECK_USER,
-        backlog,
-        receiver,
-        reload,
-    };
-    let events = futures_util::stream::unfold(reader, |mut reader| async move {
-        let sse = reader.next().await?;
-        Some((Ok(sse), reader))
-    });
-    Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+/// What a reader is sent next, whatever carries it.
+enum Item {
+    /// What the reader shows may be out of date: read it again.
+    Reload,
+    Event {
+        id: u64,
+        kind: &'static str,
+        /// JSON.
+        data: String,
+    },
+}
+
+impl Item {
+    fn into_sse(self) -> SseEvent {
+        match self {
+            Item::Reload => SseEvent::default().event("reload").data("{}"),
+            Item::Event { id, kind, data } => SseEvent::default()
+                .id(id.to_string())
+                .event(kind)
+                .data(data),
+        }
+    }
+
+    fn into_websocket(self) -> Message {
+        let text = match self {
+            Item::Reload => r#"{"event":"reload","data":{}}"#.to_owned(),
+            // `data` is JSON already: placed as it is, not parsed and written again.
+            Item::Event { id, kind, data } => {
+                format!(r#"{{"id":{id},"event":"{kind}","data":{data}}}"#)
+            }
+        };
+        Message::text(text)
+    }
+}
+
+impl LiveRequest {
+    /// The stream for `user`, as the reader asked for it.
+    pub fn serve(
+        self,
+        state: AppState,
+        user: User,
+        online: Option<saw_app::team::Online>,
+    ) -> Response {
+        let reader = Reader::new(state, user, self.last_seen, online);
+        match self.upgrade {
+            Some(upgrade) => upgrade
+                .read_buffer_size(WEBSOCKET_READ_BUFFER)
+                .write_buffer_size(0)
+                .max_message_size(WEBSOCKET_MAX_MESSAGE)
+                .on_upgrade(move |socket| websocket(socket, reader)),
+            None => {
+                let events = reader
+                    .items()
+                    .map(|item| Ok::<_, Infallible>(item.into_sse()));
+                Sse::new(events)
+                    .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+                    .into_response()
+            }
+        }
+    }
+}
+
+/// Sends the reader's events over the socket until either side ends it.
+async fn websocket(mut socket: WebSocket, reader: Reader) {
+    // `next()` on the stream may be dropped by `select!` without losing an event: the event
+    // being prepared stays inside the stream.
+    let mut items = std::pin::pin!(reader.items());
+    let mut keep_alive =
+        tokio::time::interval_at(tokio::time::Instant::now() + KEEP_ALIVE, KEEP_ALIVE);
+    loop {
+        tokio::select! {
+            item = items.next() => {
+                let Some(item) = item else {
+                    let _ = socket.send(Message::Close(None)).await;
+                    return;
+                };
+                if socket.send(item.into_websocket()).await.is_err() {
+                    return;
+                }
+            }
+            // Pings are answered inside the socket; anything else the reader sends means
+            // nothing here.
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Close(_)) | Err(_)) | None => return,
+                Some(Ok(_)) => {}
+            },
+            _ = keep_alive.tick() => {
+                if socket.send(Message::Ping(Default::default())).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
 }
 
 impl Reader {
+    fn new(
+        state: AppState,
+        user: User,
+        last_seen: Option<u64>,
+        online: Option<saw_app::team::Online>,
+    ) -> Reader {
+        let (backlog, receiver, reload) = match last_seen {
+            None => (VecDeque::new(), state.app.events.subscribe(), false),
+            Some(id) => match state.app.events.resume(id) {
+                (Resume::Missed(missed), receiver) => (missed.into(), receiver, false),
+                (Resume::Gap, receiver) => (VecDeque::new(), receiver, true),
+            },
+        };
+        Reader {
+            _counted: state.metrics.stream_opened(),
+            _online: online,
+            state,
+            user,
+            queues: Vec::new(),
+            // Read the queues before the first event.
+            checked_at: tokio::time::Instant::now() - RECHECK_USER,
+            backlog,
+            receiver,
+            reload,
+        }
+    }
+
+    fn items(self) -> impl Stream<Item = Item> {
+        futures_util::stream::unfold(self, |mut reader| async move {
+            let item = reader.next().await?;
+            Some((item, reader))
+        })
+    }
+
     /// The next event this reader may see; `None` ends the stream.
-    async fn next(&mut self) -> Option<SseEvent> {
+    async fn next(&mut self) -> Option<Item> {
         loop {
             if std::mem::take(&mut self.reload) {
-                return Some(SseEvent::default().event("reload").data("{}"));
+                return Some(Item::Reload);
             }
             let numbered = match self.backlog.pop_front() {
                 Some(n) => n,
@@ -117,12 +270,11 @@ impl Reader {
                 return None;
             }
             if let Some((kind, data)) = self.shown(&numbered).await {
-                return Some(
-                    SseEvent::default()
-                        .id(numbered.id.to_string())
-                        .event(kind)
-                        .data(data),
-                );
+                return Some(Item::Event {
+                    id: numbered.id,
+                    kind,
+                    data,
+                });
             }
         }
     }

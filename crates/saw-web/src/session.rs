@@ -1,6 +1,7 @@
 //! The middleware in front of every page: finds the session behind the cookie (once per
 //! request), and refuses any state-changing request that fails the Origin check or does not
 //! carry the CSRF token — forms in the `_csrf` field, htmx and scripts in `X-CSRF-Token`.
+//! A WebSocket opened with the session cookie passes the same Origin check.
 //!
 //! Signed-in requests compare against the session's own token; the sign-in form, which has
 //! no session yet, uses a double-submit cookie.
@@ -46,21 +47,26 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
         None => None,
     };
     let mut body = body;
+    // A page of another site may open a WebSocket to SAW, and the browser would send the
+    // session cookie with it: a stream that carries the session checks its Origin like a form.
+    let session_socket = session.is_some() && crate::live::asks_for_websocket(&parts.headers);
+    if (is_state_changing(&parts.method) || session_socket)
+        && let Err((claimed, expected)) = check_origin(&parts, &state.web)
+    {
+        tracing::warn!(
+            path = %parts.uri.path(),
+            origin = %claimed,
+            expected = %expected,
+            "refused a form or live stream from another origin; behind a proxy, set SAW_PUBLIC_URL to the address people use"
+        );
+        return PageError::new(
+            tr_for(&state, session.as_ref()).await,
+            StatusCode::FORBIDDEN,
+            "error.bad_origin",
+        )
+        .into_response();
+    }
     if is_state_changing(&parts.method) {
-        if let Err((claimed, expected)) = check_origin(&parts, &state.web) {
-            tracing::warn!(
-                path = %parts.uri.path(),
-                origin = %claimed,
-                expected = %expected,
-                "refused a form from another origin; behind a proxy, set SAW_PUBLIC_URL to the address people use"
-            );
-            return PageError::new(
-                tr_for(&state, session.as_ref()).await,
-                StatusCode::FORBIDDEN,
-                "error.bad_origin",
-            )
-            .into_response();
-        }
         let (provided, rebuilt) = match provided_token(&parts, body).await {
             Ok(found) => found,
             Err(status) => {

@@ -317,8 +317,8 @@ async fn two_agents_answer_one_customer_live_on_desktop_and_phone() {
     assert_eq!(path(&bia).await, "/inbox");
     until(
         &ana,
-        "the inbox goes live",
-        "document.getElementById('inbox').dataset.live === 'on'",
+        "the inbox goes live over a WebSocket",
+        "document.getElementById('inbox').dataset.live === 'on' && document.getElementById('inbox').dataset.liveVia === 'websocket'",
     )
     .await;
     until(

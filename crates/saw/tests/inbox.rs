@@ -368,6 +368,150 @@ async fn the_live_stream_keeps_the_queue_rule_resumes_and_ends_for_a_deactivated
     let _ = suporte;
 }
 
+/// The ids of the WebSocket messages in `seen` (one per line).
+fn socket_ids(seen: &str) -> Vec<u64> {
+    seen.lines()
+        .map(|line| serde_json::from_str::<Value>(line).expect("each message is JSON"))
+        .filter_map(|message| {
+            assert_eq!(
+                message["event"], message["data"]["type"],
+                "the message names its event and carries the same data as SSE: {message}"
+            );
+            message["id"].as_u64()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_live_stream_as_a_websocket_keeps_the_same_rules_and_checks_the_origin() {
+    use tokio_tungstenite::tungstenite;
+    let db = saw_testkit::sqlite();
+    let server = Server::start(&db);
+    let admin = server.admin_browser().await;
+    let token = api_token(&db);
+    let ana = add_agent(&db, "ana@loja.com.br", "Ana", "Comercial");
+    let caio = add_agent(&db, "caio@loja.com.br", "Caio", "Suporte");
+    let mut ana_socket = token_websocket(&server, &ana, "").await;
+    let mut caio_socket = token_websocket(&server, &caio, "").await;
+
+    let comercial = customer_waits_in(&server, &admin, &token, "joana", "Comercial").await;
+    customer_waits_in(&server, &admin, &token, "pedro", "Suporte").await;
+    let (mut ana_seen, mut caio_seen) = (String::new(), String::new());
+    let pending_in = |queue: &'static str| {
+        move |seen: &str| seen.contains("\"status\":\"pending\"") && seen.contains(queue)
+    };
+    read_socket_until(
+        &mut ana_socket,
+        &mut ana_seen,
+        pending_in("\"name\":\"Comercial\""),
+    )
+    .await;
+    read_socket_until(
+        &mut caio_socket,
+        &mut caio_seen,
+        pending_in("\"name\":\"Suporte\""),
+    )
+    .await;
+    assert!(
+        !caio_seen.contains("joana") && !caio_seen.contains(&format!("\"ticket_id\":{comercial},")),
+        "an agent never receives an event of a queue they are not in: {caio_seen}"
+    );
+    assert!(!ana_seen.contains("pedro"), "{ana_seen}");
+    assert!(
+        ana_seen.contains("\"event\":\"message.created\"")
+            && ana_seen.contains("\"text\":\"Comercial\""),
+        "message events carry the message itself: {ana_seen}"
+    );
+    let ids = socket_ids(&ana_seen);
+    assert!(
+        !ids.is_empty() && ids.windows(2).all(|w| w[0] < w[1]),
+        "events come with increasing ids to resume from: {ids:?}"
+    );
+
+    // Ana's connection drops; what happens meanwhile arrives when she resumes with the
+    // last id she saw (a WebSocket cannot send Last-Event-ID: it goes in the query).
+    drop(ana_socket);
+    let (status, _) = post_json(
+        &server,
+        &token,
+        &format!("/api/v1/tickets/{comercial}/messages"),
+        json!({"text": "enquanto você estava fora"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let last = ids.last().unwrap();
+    let mut resumed = token_websocket(&server, &ana, &format!("?last_event_id={last}")).await;
+    let mut again = String::new();
+    read_socket_until(&mut resumed, &mut again, |s| {
+        s.contains("enquanto você estava fora")
+    })
+    .await;
+    assert!(
+        !again.contains("\"text\":\"Comercial\""),
+        "only what was missed is sent again: {again}"
+    );
+    let mut stale = token_websocket(&server, &ana, "?last_event_id=1").await;
+    let mut reload = String::new();
+    read_socket_until(&mut stale, &mut reload, |s| {
+        s.contains("\"event\":\"reload\"")
+    })
+    .await;
+
+    // The inbox page's own socket rides on the session cookie, so another site's page may
+    // not open it.
+    let page = agent_browser(&server, "ana@loja.com.br").await;
+    match page
+        .websocket("/inbox/events", Some("https://golpe.example"))
+        .await
+    {
+        Err(tungstenite::Error::Http(refused)) => {
+            assert_eq!(refused.status(), StatusCode::FORBIDDEN)
+        }
+        Err(other) => panic!("refused with 403, not {other}"),
+        Ok(_) => panic!("a socket from another origin with the session cookie is refused"),
+    }
+    let mut inbox = page
+        .websocket("/inbox/events", None)
+        .await
+        .expect("the inbox opens its socket");
+    let (status, _) = post_json(
+        &server,
+        &token,
+        &format!("/api/v1/tickets/{comercial}/messages"),
+        json!({"text": "pela página"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let mut on_page = String::new();
+    read_socket_until(&mut inbox, &mut on_page, |s| s.contains("pela página")).await;
+
+    let anonymous = tokio_tungstenite::connect_async(
+        server.url("/api/v1/events").replacen("http://", "ws://", 1),
+    )
+    .await;
+    match anonymous {
+        Err(tungstenite::Error::Http(refused)) => {
+            assert_eq!(refused.status(), StatusCode::UNAUTHORIZED)
+        }
+        _ => panic!("a socket without a token is refused with 401"),
+    }
+
+    // Deactivated: Caio's open socket is closed at once.
+    let caio_id = scalar(&db, "SELECT id FROM users WHERE email = 'caio@loja.com.br'").await;
+    let off = admin
+        .submit(
+            "/admin/users",
+            &format!("/admin/users/{caio_id}/active"),
+            &[],
+        )
+        .await;
+    assert!(off.status.is_redirection(), "{}", off.body);
+    assert!(
+        socket_ends(&mut caio_socket).await,
+        "the deactivated agent's socket is closed"
+    );
+}
+
 /// An agent signed in with a browser-like client.
 async fn agent_browser(server: &Server, email: &str) -> Browser {
     let browser = server.browser();

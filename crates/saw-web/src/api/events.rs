@@ -1,16 +1,17 @@
-//! `GET /api/v1/events`: the live event stream for a token ([`crate::live`]).
+//! `GET /api/v1/events`: the live event stream for a token ([`crate::live`]), as SSE or
+//! as a WebSocket.
 
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::response::IntoResponse;
+use axum::response::Response;
 
 use crate::extract::ApiUser;
+use crate::live::LiveRequest;
 use crate::state::AppState;
 
 pub async fn stream(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    headers: HeaderMap,
-) -> impl IntoResponse {
-    crate::live::stream(state, user, crate::live::last_event_id(&headers), None)
+    live: LiveRequest,
+) -> Response {
+    live.serve(state, user, None)
 }

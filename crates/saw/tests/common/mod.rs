@@ -266,13 +266,15 @@ impl Server {
 
     /// A browser: keeps cookies, does not follow redirects (tests look at them).
     pub fn browser(&self) -> Browser {
+        let cookies = std::sync::Arc::new(reqwest::cookie::Jar::default());
         Browser {
             base: self.base.clone(),
             http: reqwest::Client::builder()
-                .cookie_store(true)
+                .cookie_provider(cookies.clone())
                 .redirect(Policy::none())
                 .build()
                 .unwrap(),
+            cookies,
         }
     }
 
@@ -328,6 +330,7 @@ impl Drop for Server {
 pub struct Browser {
     pub base: String,
     pub http: reqwest::Client,
+    cookies: std::sync::Arc<reqwest::cookie::Jar>,
 }
 
 pub struct Page {
@@ -394,6 +397,24 @@ impl Browser {
         let mut all = vec![("_csrf", csrf.as_str())];
         all.extend_from_slice(fields);
         self.post(action, &all).await
+    }
+
+    /// Opens a WebSocket to `path` as this browser's page would: its cookies, and its
+    /// own address as the `Origin` unless `origin` says otherwise.
+    pub async fn websocket(
+        &self,
+        path: &str,
+        origin: Option<&str>,
+    ) -> Result<LiveSocket, tokio_tungstenite::tungstenite::Error> {
+        use reqwest::cookie::CookieStore;
+        let mut request = websocket_request(&self.base, path);
+        let url = self.base.parse().unwrap();
+        if let Some(cookies) = self.cookies.cookies(&url) {
+            request.headers_mut().insert("cookie", cookies);
+        }
+        let origin = origin.unwrap_or(&self.base).parse().unwrap();
+        request.headers_mut().insert("origin", origin);
+        Ok(tokio_tungstenite::connect_async(request).await?.0)
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> Page {
@@ -530,4 +551,67 @@ pub async fn customer_writes(admin: &Browser, who: &str, text: &str) {
         )
         .await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+}
+
+/// A live stream read as a WebSocket.
+pub type LiveSocket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+fn websocket_request(
+    base: &str,
+    path: &str,
+) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    format!("{}{path}", base.replacen("http://", "ws://", 1))
+        .into_client_request()
+        .unwrap()
+}
+
+/// Opens the live stream (`/api/v1/events`, plus `query`) as a WebSocket with an API token.
+pub async fn token_websocket(server: &Server, token: &str, query: &str) -> LiveSocket {
+    let mut request = websocket_request(&server.base, &format!("/api/v1/events{query}"));
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    tokio_tungstenite::connect_async(request)
+        .await
+        .expect("the live stream opens as a WebSocket")
+        .0
+}
+
+/// Reads WebSocket messages of the live stream until `done` holds for what arrived (each
+/// message on its own line); panics after 15 s or when the socket ends first.
+pub async fn read_socket_until(
+    socket: &mut LiveSocket,
+    seen: &mut String,
+    done: impl Fn(&str) -> bool,
+) {
+    use futures_util::StreamExt;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while !done(seen) {
+        let message = tokio::time::timeout_at(deadline, socket.next())
+            .await
+            .unwrap_or_else(|_| panic!("the events arrive: {seen}"))
+            .unwrap_or_else(|| panic!("the socket stays open: {seen}"))
+            .unwrap_or_else(|e| panic!("the socket stays open ({e}): {seen}"));
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
+            seen.push_str(text.as_str());
+            seen.push('\n');
+        }
+    }
+}
+
+/// Whether the socket is closed by the server within 10 s (messages before the end are
+/// read and dropped).
+pub async fn socket_ends(socket: &mut LiveSocket) -> bool {
+    use futures_util::StreamExt;
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(Ok(message)) = socket.next().await {
+            if message.is_close() {
+                return;
+            }
+        }
+    })
+    .await
+    .is_ok()
 }

@@ -21,6 +21,7 @@ use super::Chrome;
 use crate::error::{self, PageError, render};
 use crate::extract::{FormFields, Viewer};
 use crate::i18n::Tr;
+use crate::live::LiveRequest;
 use crate::state::AppState;
 use view::{ContactView, MessageView, TicketItem};
 
@@ -579,19 +580,10 @@ pub async fn set_status(
     }
 }
 
-/// `GET /inbox/events`: the live stream for the signed-in inbox.
-pub async fn events(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    headers: HeaderMap,
-) -> impl IntoResponse {
+/// `GET /inbox/events`: the live stream for the signed-in inbox (SSE or WebSocket).
+pub async fn events(State(state): State<AppState>, viewer: Viewer, live: LiveRequest) -> Response {
     let online = saw_app::team::connected(&state.app, &viewer.user).await;
-    crate::live::stream(
-        state,
-        viewer.user,
-        crate::live::last_event_id(&headers),
-        Some(online),
-    )
+    live.serve(state, viewer.user, Some(online))
 }
 
 #[derive(Template)]

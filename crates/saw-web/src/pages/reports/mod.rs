@@ -6,7 +6,6 @@ mod charts;
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use chrono::{Days, Utc};
 use saw_app::reports::{self, NowPanel, ReportParams, ReportQuery, Split, Summary};
@@ -16,6 +15,7 @@ use super::Chrome;
 use crate::error::{PageError, render};
 use crate::extract::Viewer;
 use crate::i18n::Tr;
+use crate::live::LiveRequest;
 use crate::state::AppState;
 use charts::{BarChart, HeatChart, LineChart, human};
 
@@ -439,15 +439,6 @@ pub async fn tickets_csv(
 
 /// `/reports/events`: the live stream for the dashboard. Unlike the inbox's it does not
 /// count its reader as online: watching figures is not being there for customers.
-pub async fn events(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    headers: HeaderMap,
-) -> impl IntoResponse {
-    crate::live::stream(
-        state,
-        viewer.user,
-        crate::live::last_event_id(&headers),
-        None,
-    )
+pub async fn events(State(state): State<AppState>, viewer: Viewer, live: LiveRequest) -> Response {
+    live.serve(state, viewer.user, None)
 }
