@@ -177,7 +177,7 @@ pub(crate) fn converse(
     // The hand-over text tells the customer's place in the queue; the bot is pure, so the
     // same step runs again once the place is known.
     if let Some(Some(queue)) = target {
-        let waiting = tickets::pending_in_queue(c, account.id, queue)?;
+        let waiting = tickets::pending_in_queue(c, queue)?;
         ctx.queue_position = u32::try_from(waiting + 1).ok();
         step = run(&ctx);
     }

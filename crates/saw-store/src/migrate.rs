@@ -43,6 +43,7 @@ macro_rules! every_migration {
             (11, "0011", "reports"),
             (12, "0012", "outbox_due"),
             (13, "0013", "media_due"),
+            (14, "0014", "queue_waiting"),
         )
     };
 }

@@ -583,3 +583,94 @@ async fn a_contact_seen_by_user_id_keeps_its_identity_when_the_number_appears() 
         assert_ne!(first, other, "{}", db.name);
     }
 }
+
+#[tokio::test]
+async fn each_queue_counts_its_waiting_tickets_through_every_change() {
+    use saw_core::ids::TicketId;
+    use saw_store::repo::tickets;
+
+    for db in saw_testkit::backends() {
+        let store = open(&db).await;
+        let (account, agent) = account_with_admin(&store).await;
+        let name = db.name;
+        store
+            .write(move |c| {
+                let comercial = queues::insert(c, account, "Comercial", "#0a0", now())?;
+                let suporte = queues::insert(c, account, "Suporte", "#00a", now())?;
+                let channel = channels::insert(
+                    c,
+                    &channels::NewChannel {
+                        account_id: account,
+                        kind: ChannelKind::Sandbox,
+                        name: "Sandbox",
+                        provider_key: None,
+                        settings: "{}",
+                        credentials: None,
+                    },
+                    now(),
+                )?;
+                let mut ticket_ids = Vec::new();
+                for n in 0..4 {
+                    let contact = c.insert_returning_id(
+                        "INSERT INTO contacts (account_id, family, external_id, created_at, updated_at)
+                         VALUES ($1, 'sandbox', $2, $3, $3) RETURNING id",
+                        params![account, &format!("cliente-{n}"), now()],
+                    )?;
+                    ticket_ids.push(TicketId::new(c.insert_returning_id(
+                        "INSERT INTO tickets (account_id, contact_id, channel_id, status, protocol, created_at, updated_at)
+                         VALUES ($1, $2, $3, 'bot', $4, $5, $5) RETURNING id",
+                        params![account, contact, channel, &format!("2026-00000{n}"), now()],
+                    )?));
+                }
+                // The counter against a plain count, after every step.
+                let check = |c: &mut dyn saw_store::Conn, step: &str| -> Result<(), StoreError> {
+                    for queue in [comercial, suporte] {
+                        let counted = c.query_one(
+                            "SELECT COUNT(*) FROM tickets WHERE queue_id = $1 AND status = 'pending'",
+                            params![queue],
+                            |r| r.i64(0),
+                        )?;
+                        assert_eq!(
+                            tickets::pending_in_queue(c, queue)?,
+                            counted,
+                            "{name}: {step}, queue {queue}"
+                        );
+                    }
+                    Ok(())
+                };
+                check(c, "with the bot")?;
+                for ticket in &ticket_ids[..3] {
+                    tickets::queue_from_bot(c, account, *ticket, Some(comercial), now())?;
+                }
+                tickets::queue_from_bot(c, account, ticket_ids[3], Some(suporte), now())?;
+                check(c, "handed to queues")?;
+                assert_eq!(tickets::pending_in_queue(c, comercial)?, 3, "{name}");
+                // Queued again where it already waits: still one ticket.
+                tickets::queue_from_bot(c, account, ticket_ids[0], Some(comercial), now())?;
+                check(c, "queued again in the same queue")?;
+                assert!(tickets::accept(c, account, ticket_ids[1], agent, now())?);
+                check(c, "accepted")?;
+                c.execute(
+                    "UPDATE tickets SET queue_id = $2 WHERE id = $1",
+                    params![ticket_ids[2], suporte],
+                )?;
+                check(c, "moved to another queue")?;
+                c.execute(
+                    "UPDATE tickets SET status = 'resolved' WHERE id = $1",
+                    params![ticket_ids[3]],
+                )?;
+                check(c, "resolved")?;
+                c.execute(
+                    "DELETE FROM ticket_events WHERE ticket_id = $1",
+                    params![ticket_ids[0]],
+                )?;
+                c.execute("DELETE FROM tickets WHERE id = $1", params![ticket_ids[0]])?;
+                check(c, "removed")?;
+                assert_eq!(tickets::pending_in_queue(c, comercial)?, 0, "{name}");
+                assert_eq!(tickets::pending_in_queue(c, suporte)?, 1, "{name}");
+                Ok::<_, StoreError>(())
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", db.name));
+    }
+}
