@@ -16,7 +16,7 @@
 //! that is no longer kept (or the server restarted) it gets a `reload` event and should
 //! read again what it shows.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -347,7 +347,8 @@ pub struct RenderedEvents {
 
 #[derive(Default)]
 struct Recent {
-    slots: VecDeque<(u64, Slot)>,
+    /// By event id: every reader looks up every event, and a burst publishes hundreds at once.
+    slots: BTreeMap<u64, Slot>,
     /// The newest event id a slot was made for.
     newest: u64,
 }
@@ -375,8 +376,8 @@ impl RenderedEvents {
     async fn get(&self, app: &App, numbered: &Numbered) -> Option<Arc<Rendered>> {
         let slot = {
             let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
-            match recent.slots.iter().rev().find(|(id, _)| *id == numbered.id) {
-                Some((_, slot)) => slot.clone(),
+            match recent.slots.get(&numbered.id) {
+                Some(slot) => slot.clone(),
                 None => recent.make_slots(app, numbered),
             }
         };
@@ -412,9 +413,9 @@ impl Recent {
                 batch: batch.clone(),
                 index,
             };
-            self.slots.push_back((event.id, slot));
+            self.slots.insert(event.id, slot);
             if self.slots.len() > RENDERED_KEPT {
-                self.slots.pop_front();
+                self.slots.pop_first();
             }
         }
         Slot { batch, index: 0 }
