@@ -44,6 +44,7 @@ macro_rules! every_migration {
             (12, "0012", "outbox_due"),
             (13, "0013", "media_due"),
             (14, "0014", "queue_waiting"),
+            (15, "0015", "outbox_failed"),
         )
     };
 }
