@@ -492,8 +492,12 @@ fn record_outcome(
     };
     match outcome {
         SendOutcome::Sent { provider_id } => {
-            result.recorded = outbox::mark_sent(c, row, &provider_id, at)?;
-            if result.recorded && provider_id.starts_with("sandbox:") {
+            let Some(early_statuses) = outbox::mark_sent(c, row, &provider_id, at)? else {
+                return Ok(result);
+            };
+            result.recorded = true;
+            let sandbox = provider_id.starts_with("sandbox:");
+            if sandbox {
                 messages::apply_status(
                     c,
                     row.channel_id,
@@ -503,11 +507,12 @@ fn record_outcome(
                     at,
                 )?;
             }
-            if result.recorded {
-                result.status = Some(messages::status_of(c, row.id)?);
-                if channel_repo::mark_healthy(c, row.channel_id)? {
-                    result.health_changed = Some(true);
-                }
+            result.status = Some(match early_statuses || sandbox {
+                true => messages::status_of(c, row.id)?,
+                false => DeliveryStatus::Sent,
+            });
+            if channel_repo::mark_healthy(c, row.channel_id)? {
+                result.health_changed = Some(true);
             }
         }
         SendOutcome::Retry { reason, .. } if attempts + 1 >= MAX_ATTEMPTS => {

@@ -109,49 +109,44 @@ pub fn lease_due(
               AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.ticket_id = m.ticket_id AND o.direction = 'out'
                               AND o.status = 'queued' AND o.is_note = FALSE AND o.id < m.id)
             ORDER BY m.id LIMIT $3 {lock})
-         RETURNING id"
+         RETURNING id, account_id, channel_id, ticket_id, COALESCE(body, ''),
+                   (SELECT k.external_id FROM tickets t JOIN contacts k ON k.id = t.contact_id
+                    WHERE t.id = messages.ticket_id),
+                   attempts, payload,
+                   (SELECT q.provider_id FROM messages q WHERE q.id = messages.reply_to_id),
+                   media_path,
+                   (SELECT ch.updated_at FROM channels ch WHERE ch.id = messages.channel_id)"
     );
-    let ids = c.query_all(&sql, params![now, lease_until, limit], |r| r.i64(0))?;
-    let mut leased = Vec::with_capacity(ids.len());
-    for id in ids {
-        leased.push(c.query_one(
-            "SELECT m.id, m.account_id, m.channel_id, m.ticket_id, COALESCE(m.body, ''), k.external_id, m.attempts,
-                    m.payload, q.provider_id, m.media_path, ch.updated_at
-             FROM messages m JOIN tickets t ON t.id = m.ticket_id JOIN contacts k ON k.id = t.contact_id
-             JOIN channels ch ON ch.id = m.channel_id
-             LEFT JOIN messages q ON q.id = m.reply_to_id
-             WHERE m.id = $1",
-            params![id],
-            |r| {
-                Ok(Leased {
-                    id: MessageId::new(r.i64(0)?),
-                    account_id: AccountId::new(r.i64(1)?),
-                    channel_id: ChannelId::new(r.i64(2)?),
-                    ticket_id: TicketId::new(r.i64(3)?),
-                    body: r.text(4)?,
-                    to: r.text(5)?,
-                    attempts: r.i64(6)?,
-                    payload: r.opt_text(7)?,
-                    reply_to: r.opt_text(8)?,
-                    media_path: r.opt_text(9)?,
-                    lease: lease_until,
-                    channel_updated_at: r.time(10)?,
-                })
-            },
-        )?);
-    }
+    // What sending needs comes back with the lease itself: one statement, not one per row.
+    let mut leased = c.query_all(&sql, params![now, lease_until, limit], |r| {
+        Ok(Leased {
+            id: MessageId::new(r.i64(0)?),
+            account_id: AccountId::new(r.i64(1)?),
+            channel_id: ChannelId::new(r.i64(2)?),
+            ticket_id: TicketId::new(r.i64(3)?),
+            body: r.text(4)?,
+            to: r.text(5)?,
+            attempts: r.i64(6)?,
+            payload: r.opt_text(7)?,
+            reply_to: r.opt_text(8)?,
+            media_path: r.opt_text(9)?,
+            lease: lease_until,
+            channel_updated_at: r.time(10)?,
+        })
+    })?;
     leased.sort_by_key(|l| l.id);
     Ok(leased)
 }
 
 /// The provider took the message: record its id, then apply any status that arrived for
-/// that id before SAW knew it.
+/// that id before SAW knew it. `None` when the lease was lost (nothing recorded), else
+/// whether such statuses were applied (the message's status is then no longer `sent`).
 pub fn mark_sent(
     c: &mut dyn Conn,
     row: &Leased,
     provider_id: &str,
     now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
+) -> Result<Option<bool>, StoreError> {
     let changed = c.execute(
         "UPDATE messages SET status = 'sent', provider_id = $2, attempts = attempts + 1, claimed_until = NULL,
                 next_attempt_at = NULL, error = NULL, updated_at = $3
@@ -159,35 +154,33 @@ pub fn mark_sent(
         params![row.id, provider_id, now, row.lease],
     )?;
     if changed == 0 {
-        return Ok(false);
+        return Ok(None);
     }
-    apply_early_statuses(c, row.channel_id, provider_id)?;
-    Ok(true)
+    apply_early_statuses(c, row.channel_id, provider_id).map(Some)
 }
 
-/// Applies the statuses that arrived for `provider_id` before SAW recorded that id.
+/// Applies the statuses that arrived for `provider_id` before SAW recorded that id, in the
+/// order they arrived; answers whether there were any.
 pub fn apply_early_statuses(
     c: &mut dyn Conn,
     channel: ChannelId,
     provider_id: &str,
-) -> Result<(), StoreError> {
-    let early = c.query_all(
-        "SELECT status, error, at FROM pending_statuses WHERE channel_id = $1 AND provider_id = $2 ORDER BY id",
+) -> Result<bool, StoreError> {
+    let mut early = c.query_all(
+        "DELETE FROM pending_statuses WHERE channel_id = $1 AND provider_id = $2
+         RETURNING id, status, error, at",
         params![channel, provider_id],
-        |r| Ok((r.text(0)?, r.opt_text(1)?, r.time(2)?)),
+        |r| Ok((r.i64(0)?, r.text(1)?, r.opt_text(2)?, r.time(3)?)),
     )?;
-    for (status, error, at) in early {
-        if let Some(status) = DeliveryStatus::parse(&status) {
+    early.sort_by_key(|(id, ..)| *id);
+    for (_, status, error, at) in &early {
+        if let Some(status) = DeliveryStatus::parse(status) {
             let applied =
-                messages::apply_status(c, channel, provider_id, status, error.as_deref(), at)?;
+                messages::apply_status(c, channel, provider_id, status, error.as_deref(), *at)?;
             debug_assert_ne!(applied, StatusApplied::Kept);
         }
     }
-    c.execute(
-        "DELETE FROM pending_statuses WHERE channel_id = $1 AND provider_id = $2",
-        params![channel, provider_id],
-    )
-    .map(drop)
+    Ok(!early.is_empty())
 }
 
 /// Waiting statuses whose message is now known (a status and the send's answer can cross:
