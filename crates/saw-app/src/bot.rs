@@ -73,7 +73,18 @@ pub(crate) fn flow_of_ticket(
     channel: &Channel,
     ticket: TicketId,
 ) -> Result<Flow, StoreError> {
-    if bot::is_trial(c, ticket)?
+    let trial = bot::is_trial(c, ticket)?;
+    flow_of(c, account, channel, trial)
+}
+
+/// [`flow_of_ticket`] once the ticket is known to be a `trial` of the draft or not.
+fn flow_of(
+    c: &mut dyn Conn,
+    account: &Account,
+    channel: &Channel,
+    trial: bool,
+) -> Result<Flow, StoreError> {
+    if trial
         && let Some(mut flow) =
             bot::draft_for(c, account.id, channel.id)?.and_then(|yaml| parsed(&yaml).ok())
     {
@@ -89,7 +100,7 @@ pub(crate) fn flow_of_ticket(
 fn context(
     c: &mut dyn Conn,
     account: &Account,
-    ticket: TicketId,
+    protocol: String,
     contact: ContactId,
     name: Option<&str>,
     now: DateTime<Utc>,
@@ -105,12 +116,7 @@ fn context(
             .filter_map(|q| Some((q.name, schedules.queues.get(&q.id)?.clone())))
             .collect(),
     };
-    let mut ctx = Context::new(
-        account.name.clone(),
-        tickets::protocol(c, ticket)?,
-        default_queue,
-        now,
-    );
+    let mut ctx = Context::new(account.name.clone(), protocol, default_queue, now);
     ctx.contact_name = name
         .and_then(|n| n.split_whitespace().next())
         .map(str::to_owned);
@@ -153,14 +159,16 @@ pub(crate) fn converse(
     now: DateTime<Utc>,
     changes: &mut Vec<Event>,
 ) -> Result<(), StoreError> {
-    let flow = flow_of_ticket(c, account, channel, ticket)?;
+    let seen = bot::ticket_for_bot(c, ticket)?;
+    let flow = flow_of(c, account, channel, seen.trial)?;
     let name = match turn {
         Turn::NewTicket(m) | Turn::Message(m) => m.contact_name.clone(),
         Turn::Restart => contacts::name(c, contact)?,
     };
-    let mut ctx = context(c, account, ticket, contact, name.as_deref(), now)?;
+    let mut ctx = context(c, account, seen.protocol, contact, name.as_deref(), now)?;
     let stored = match turn {
-        Turn::Message(message) => bot::state(c, ticket)?
+        Turn::Message(message) => seen
+            .state
             .and_then(|json| serde_json::from_str::<BotState>(&json).ok())
             .map(|state| (state, message)),
         Turn::NewTicket(_) | Turn::Restart => None,

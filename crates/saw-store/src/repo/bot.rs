@@ -167,19 +167,34 @@ pub fn mark_trial(c: &mut dyn Conn, ticket: TicketId) -> Result<(), StoreError> 
     )
 }
 
+/// What the bot reads of a ticket at every turn, in one read.
+pub struct TicketForBot {
+    pub protocol: String,
+    /// A sandbox ticket trying the draft flow.
+    pub trial: bool,
+    /// Where the bot is in the flow (JSON), if anywhere.
+    pub state: Option<String>,
+}
+
+pub fn ticket_for_bot(c: &mut dyn Conn, ticket: TicketId) -> Result<TicketForBot, StoreError> {
+    c.query_one(
+        "SELECT protocol, bot_trial, bot_state FROM tickets WHERE id = $1",
+        params![ticket],
+        |r| {
+            Ok(TicketForBot {
+                protocol: r.text(0)?,
+                trial: r.bool(1)?,
+                state: r.opt_text(2)?,
+            })
+        },
+    )
+}
+
 pub fn is_trial(c: &mut dyn Conn, ticket: TicketId) -> Result<bool, StoreError> {
     c.query_one(
         "SELECT bot_trial FROM tickets WHERE id = $1",
         params![ticket],
         |r| r.bool(0),
-    )
-}
-
-pub fn state(c: &mut dyn Conn, ticket: TicketId) -> Result<Option<String>, StoreError> {
-    c.query_one(
-        "SELECT bot_state FROM tickets WHERE id = $1",
-        params![ticket],
-        |r| r.opt_text(0),
     )
 }
 
