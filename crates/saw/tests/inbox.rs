@@ -243,222 +243,220 @@ async fn tickets_move_between_queues_and_people_and_each_agent_sees_only_theirs(
     }
 }
 
-/// Reads an event stream until `done` holds for what arrived.
-async fn read_until(
-    response: &mut reqwest::Response,
-    seen: &mut String,
-    done: impl Fn(&str) -> bool,
-) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    while !done(seen) {
-        let chunk = tokio::time::timeout_at(deadline, response.chunk())
-            .await
-            .unwrap_or_else(|_| panic!("the events arrive: {seen}"))
-            .unwrap()
-            .unwrap_or_else(|| panic!("the stream stays open: {seen}"));
-        seen.push_str(&String::from_utf8_lossy(&chunk));
+/// How a test reads the live stream: the same rules hold either way.
+#[derive(Clone, Copy, Debug)]
+enum Transport {
+    Sse,
+    WebSocket,
+}
+
+/// An open live stream of `/api/v1/events`.
+enum Live {
+    Sse(reqwest::Response),
+    Socket(LiveSocket),
+}
+
+impl Transport {
+    async fn open(self, server: &Server, token: &str, last_id: Option<u64>) -> Live {
+        match self {
+            Transport::Sse => {
+                let mut request = server
+                    .api()
+                    .get(server.url("/api/v1/events"))
+                    .bearer_auth(token);
+                if let Some(id) = last_id {
+                    request = request.header("last-event-id", id.to_string());
+                }
+                let response = request.send().await.unwrap();
+                assert_eq!(response.status(), StatusCode::OK);
+                Live::Sse(response)
+            }
+            // A WebSocket cannot send Last-Event-ID: the id goes in the query.
+            Transport::WebSocket => {
+                let query = last_id.map_or(String::new(), |id| format!("?last_event_id={id}"));
+                Live::Socket(token_websocket(server, token, &query).await)
+            }
+        }
+    }
+
+    /// How an event of `kind` shows in what was read.
+    fn event(self, kind: &str) -> String {
+        match self {
+            Transport::Sse => format!("event: {kind}"),
+            Transport::WebSocket => format!("\"event\":\"{kind}\""),
+        }
+    }
+
+    /// The ids of the events in `seen`, in the order they came.
+    fn ids(self, seen: &str) -> Vec<u64> {
+        match self {
+            Transport::Sse => seen
+                .split("\n\n")
+                .filter_map(|e| e.lines().find_map(|l| l.strip_prefix("id: ")))
+                .map(|id| id.parse().unwrap())
+                .collect(),
+            Transport::WebSocket => seen
+                .lines()
+                .map(|line| serde_json::from_str::<Value>(line).expect("each message is JSON"))
+                .filter_map(|message| {
+                    assert_eq!(
+                        message["event"], message["data"]["type"],
+                        "a message names its event and carries the same data as SSE: {message}"
+                    );
+                    message["id"].as_u64()
+                })
+                .collect(),
+        }
     }
 }
 
-async fn open_stream(server: &Server, token: &str, last_id: Option<&str>) -> reqwest::Response {
-    let mut request = server
-        .api()
-        .get(server.url("/api/v1/events"))
-        .bearer_auth(token);
-    if let Some(id) = last_id {
-        request = request.header("last-event-id", id);
+impl Live {
+    /// Reads until `done` holds for what arrived (a WebSocket's messages one per line).
+    async fn read_until(&mut self, seen: &mut String, done: impl Fn(&str) -> bool) {
+        use futures_util::StreamExt;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        while !done(seen) {
+            match self {
+                Live::Sse(response) => {
+                    let chunk = tokio::time::timeout_at(deadline, response.chunk())
+                        .await
+                        .unwrap_or_else(|_| panic!("the events arrive: {seen}"))
+                        .unwrap()
+                        .unwrap_or_else(|| panic!("the stream stays open: {seen}"));
+                    seen.push_str(&String::from_utf8_lossy(&chunk));
+                }
+                Live::Socket(socket) => {
+                    let message = tokio::time::timeout_at(deadline, socket.next())
+                        .await
+                        .unwrap_or_else(|_| panic!("the events arrive: {seen}"))
+                        .unwrap_or_else(|| panic!("the socket stays open: {seen}"))
+                        .unwrap_or_else(|e| panic!("the socket stays open ({e}): {seen}"));
+                    if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
+                        seen.push_str(text.as_str());
+                        seen.push('\n');
+                    }
+                }
+            }
+        }
     }
-    let response = request.send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    response
-}
 
-/// The id of the last event in `seen` that contains `needle`.
-fn id_of_last(seen: &str, needle: &str) -> String {
-    seen.split("\n\n")
-        .filter(|e| e.contains(needle))
-        .filter_map(|e| e.lines().find_map(|l| l.strip_prefix("id: ")))
-        .last()
-        .unwrap_or_else(|| panic!("an event with {needle}: {seen}"))
-        .to_owned()
+    /// Whether the server ends the stream (closes the socket) within 10 s.
+    async fn ends(&mut self) -> bool {
+        use futures_util::StreamExt;
+        tokio::time::timeout(Duration::from_secs(10), async {
+            match self {
+                Live::Sse(response) => while let Ok(Some(_)) = response.chunk().await {},
+                Live::Socket(socket) => {
+                    while let Some(Ok(message)) = socket.next().await {
+                        if message.is_close() {
+                            return;
+                        }
+                    }
+                }
+            }
+        })
+        .await
+        .is_ok()
+    }
 }
 
 #[tokio::test]
 async fn the_live_stream_keeps_the_queue_rule_resumes_and_ends_for_a_deactivated_agent() {
-    let db = saw_testkit::sqlite();
-    let server = Server::start(&db);
-    let admin = server.admin_browser().await;
-    let token = api_token(&db);
-    let ana = add_agent(&db, "ana@loja.com.br", "Ana", "Comercial");
-    let caio = add_agent(&db, "caio@loja.com.br", "Caio", "Suporte");
-    let mut ana_stream = open_stream(&server, &ana, None).await;
-    let mut caio_stream = open_stream(&server, &caio, None).await;
+    for transport in [Transport::Sse, Transport::WebSocket] {
+        let db = saw_testkit::sqlite();
+        let server = Server::start(&db);
+        let admin = server.admin_browser().await;
+        let token = api_token(&db);
+        let ana = add_agent(&db, "ana@loja.com.br", "Ana", "Comercial");
+        let caio = add_agent(&db, "caio@loja.com.br", "Caio", "Suporte");
+        let mut ana_stream = transport.open(&server, &ana, None).await;
+        let mut caio_stream = transport.open(&server, &caio, None).await;
 
-    let comercial = customer_waits_in(&server, &admin, &token, "joana", "Comercial").await;
-    let suporte = customer_waits_in(&server, &admin, &token, "pedro", "Suporte").await;
-    let (mut ana_seen, mut caio_seen) = (String::new(), String::new());
-    let pending_in = |queue: &'static str| {
-        move |seen: &str| seen.contains("\"status\":\"pending\"") && seen.contains(queue)
-    };
-    read_until(
-        &mut ana_stream,
-        &mut ana_seen,
-        pending_in("\"name\":\"Comercial\""),
-    )
-    .await;
-    read_until(
-        &mut caio_stream,
-        &mut caio_seen,
-        pending_in("\"name\":\"Suporte\""),
-    )
-    .await;
-    // Events arrive in order: had Caio been sent Comercial's ticket, it would be here.
-    assert!(
-        !caio_seen.contains(&format!("\"ticket_id\":{comercial},"))
-            && !caio_seen.contains(&format!("\"id\":{comercial},\"last_message_at\""))
-            && !caio_seen.contains("joana"),
-        "an agent never receives an event of a queue they are not in: {caio_seen}"
-    );
-    assert!(!ana_seen.contains("pedro"), "{ana_seen}");
-    assert!(
-        ana_seen.contains("event: message.created") && ana_seen.contains("\"text\":\"Comercial\""),
-        "message events carry the message itself: {ana_seen}"
-    );
+        let comercial = customer_waits_in(&server, &admin, &token, "joana", "Comercial").await;
+        customer_waits_in(&server, &admin, &token, "pedro", "Suporte").await;
+        let (mut ana_seen, mut caio_seen) = (String::new(), String::new());
+        let pending_in = |queue: &'static str| {
+            move |seen: &str| seen.contains("\"status\":\"pending\"") && seen.contains(queue)
+        };
+        ana_stream
+            .read_until(&mut ana_seen, pending_in("\"name\":\"Comercial\""))
+            .await;
+        caio_stream
+            .read_until(&mut caio_seen, pending_in("\"name\":\"Suporte\""))
+            .await;
+        // Events arrive in order: had Caio been sent Comercial's ticket, it would be here.
+        assert!(
+            !caio_seen.contains(&format!("\"ticket_id\":{comercial},"))
+                && !caio_seen.contains(&format!("\"id\":{comercial},\"last_message_at\""))
+                && !caio_seen.contains("joana"),
+            "{transport:?}: an agent never receives an event of a queue they are not in: {caio_seen}"
+        );
+        assert!(!ana_seen.contains("pedro"), "{transport:?}: {ana_seen}");
+        assert!(
+            ana_seen.contains(&transport.event("message.created"))
+                && ana_seen.contains("\"text\":\"Comercial\""),
+            "{transport:?}: message events carry the message itself: {ana_seen}"
+        );
+        let ids = transport.ids(&ana_seen);
+        assert!(
+            !ids.is_empty() && ids.windows(2).all(|w| w[0] < w[1]),
+            "{transport:?}: events come with increasing ids to resume from: {ids:?}"
+        );
 
-    // Ana's connection drops; what happens meanwhile arrives when she resumes.
-    let last = id_of_last(&ana_seen, "event: ");
-    drop(ana_stream);
-    let (status, _) = post_json(
-        &server,
-        &token,
-        &format!("/api/v1/tickets/{comercial}/messages"),
-        json!({"text": "enquanto você estava fora"}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED);
-    let mut resumed = open_stream(&server, &ana, Some(&last)).await;
-    let mut again = String::new();
-    read_until(&mut resumed, &mut again, |s| {
-        s.contains("enquanto você estava fora")
-    })
-    .await;
-    assert!(
-        !again.contains("\"text\":\"Comercial\""),
-        "only what was missed is sent again: {again}"
-    );
-    let mut stale = open_stream(&server, &ana, Some("1")).await;
-    let mut reload = String::new();
-    read_until(&mut stale, &mut reload, |s| s.contains("event: reload")).await;
-
-    // Deactivated: Caio's open stream ends at once.
-    let caio_id = scalar(&db, "SELECT id FROM users WHERE email = 'caio@loja.com.br'").await;
-    let off = admin
-        .submit(
-            "/admin/users",
-            &format!("/admin/users/{caio_id}/active"),
-            &[],
+        // Ana's connection drops; what happens meanwhile arrives when she resumes.
+        drop(ana_stream);
+        let (status, _) = post_json(
+            &server,
+            &token,
+            &format!("/api/v1/tickets/{comercial}/messages"),
+            json!({"text": "enquanto você estava fora"}),
         )
         .await;
-    assert!(off.status.is_redirection(), "{}", off.body);
-    let ended = tokio::time::timeout(Duration::from_secs(10), async {
-        while let Ok(Some(_)) = caio_stream.chunk().await {}
-    })
-    .await;
-    assert!(ended.is_ok(), "the deactivated agent's stream ends");
-    let _ = suporte;
-}
+        assert_eq!(status, StatusCode::CREATED);
+        let mut resumed = transport.open(&server, &ana, ids.last().copied()).await;
+        let mut again = String::new();
+        resumed
+            .read_until(&mut again, |s| s.contains("enquanto você estava fora"))
+            .await;
+        assert!(
+            !again.contains("\"text\":\"Comercial\""),
+            "{transport:?}: only what was missed is sent again: {again}"
+        );
+        let mut stale = transport.open(&server, &ana, Some(1)).await;
+        let mut reload = String::new();
+        let reload_event = transport.event("reload");
+        stale
+            .read_until(&mut reload, |s| s.contains(&reload_event))
+            .await;
 
-/// The ids of the WebSocket messages in `seen` (one per line).
-fn socket_ids(seen: &str) -> Vec<u64> {
-    seen.lines()
-        .map(|line| serde_json::from_str::<Value>(line).expect("each message is JSON"))
-        .filter_map(|message| {
-            assert_eq!(
-                message["event"], message["data"]["type"],
-                "the message names its event and carries the same data as SSE: {message}"
-            );
-            message["id"].as_u64()
-        })
-        .collect()
+        // Deactivated: Caio's open stream ends at once.
+        let caio_id = scalar(&db, "SELECT id FROM users WHERE email = 'caio@loja.com.br'").await;
+        let off = admin
+            .submit(
+                "/admin/users",
+                &format!("/admin/users/{caio_id}/active"),
+                &[],
+            )
+            .await;
+        assert!(off.status.is_redirection(), "{}", off.body);
+        assert!(
+            caio_stream.ends().await,
+            "{transport:?}: the deactivated agent's stream ends"
+        );
+    }
 }
 
 #[tokio::test]
-async fn the_live_stream_as_a_websocket_keeps_the_same_rules_and_checks_the_origin() {
+async fn the_inbox_socket_rides_on_the_session_and_checks_the_origin() {
     use tokio_tungstenite::tungstenite;
     let db = saw_testkit::sqlite();
     let server = Server::start(&db);
     let admin = server.admin_browser().await;
     let token = api_token(&db);
-    let ana = add_agent(&db, "ana@loja.com.br", "Ana", "Comercial");
-    let caio = add_agent(&db, "caio@loja.com.br", "Caio", "Suporte");
-    let mut ana_socket = token_websocket(&server, &ana, "").await;
-    let mut caio_socket = token_websocket(&server, &caio, "").await;
-
+    add_agent(&db, "ana@loja.com.br", "Ana", "Comercial");
     let comercial = customer_waits_in(&server, &admin, &token, "joana", "Comercial").await;
-    customer_waits_in(&server, &admin, &token, "pedro", "Suporte").await;
-    let (mut ana_seen, mut caio_seen) = (String::new(), String::new());
-    let pending_in = |queue: &'static str| {
-        move |seen: &str| seen.contains("\"status\":\"pending\"") && seen.contains(queue)
-    };
-    read_socket_until(
-        &mut ana_socket,
-        &mut ana_seen,
-        pending_in("\"name\":\"Comercial\""),
-    )
-    .await;
-    read_socket_until(
-        &mut caio_socket,
-        &mut caio_seen,
-        pending_in("\"name\":\"Suporte\""),
-    )
-    .await;
-    assert!(
-        !caio_seen.contains("joana") && !caio_seen.contains(&format!("\"ticket_id\":{comercial},")),
-        "an agent never receives an event of a queue they are not in: {caio_seen}"
-    );
-    assert!(!ana_seen.contains("pedro"), "{ana_seen}");
-    assert!(
-        ana_seen.contains("\"event\":\"message.created\"")
-            && ana_seen.contains("\"text\":\"Comercial\""),
-        "message events carry the message itself: {ana_seen}"
-    );
-    let ids = socket_ids(&ana_seen);
-    assert!(
-        !ids.is_empty() && ids.windows(2).all(|w| w[0] < w[1]),
-        "events come with increasing ids to resume from: {ids:?}"
-    );
 
-    // Ana's connection drops; what happens meanwhile arrives when she resumes with the
-    // last id she saw (a WebSocket cannot send Last-Event-ID: it goes in the query).
-    drop(ana_socket);
-    let (status, _) = post_json(
-        &server,
-        &token,
-        &format!("/api/v1/tickets/{comercial}/messages"),
-        json!({"text": "enquanto você estava fora"}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED);
-    let last = ids.last().unwrap();
-    let mut resumed = token_websocket(&server, &ana, &format!("?last_event_id={last}")).await;
-    let mut again = String::new();
-    read_socket_until(&mut resumed, &mut again, |s| {
-        s.contains("enquanto você estava fora")
-    })
-    .await;
-    assert!(
-        !again.contains("\"text\":\"Comercial\""),
-        "only what was missed is sent again: {again}"
-    );
-    let mut stale = token_websocket(&server, &ana, "?last_event_id=1").await;
-    let mut reload = String::new();
-    read_socket_until(&mut stale, &mut reload, |s| {
-        s.contains("\"event\":\"reload\"")
-    })
-    .await;
-
-    // The inbox page's own socket rides on the session cookie, so another site's page may
-    // not open it.
+    // The browser would send the session cookie with another site's socket too.
     let page = agent_browser(&server, "ana@loja.com.br").await;
     match page
         .websocket("/inbox/events", Some("https://golpe.example"))
@@ -470,10 +468,11 @@ async fn the_live_stream_as_a_websocket_keeps_the_same_rules_and_checks_the_orig
         Err(other) => panic!("refused with 403, not {other}"),
         Ok(_) => panic!("a socket from another origin with the session cookie is refused"),
     }
-    let mut inbox = page
-        .websocket("/inbox/events", None)
-        .await
-        .expect("the inbox opens its socket");
+    let mut inbox = Live::Socket(
+        page.websocket("/inbox/events", None)
+            .await
+            .expect("the inbox opens its socket"),
+    );
     let (status, _) = post_json(
         &server,
         &token,
@@ -483,7 +482,9 @@ async fn the_live_stream_as_a_websocket_keeps_the_same_rules_and_checks_the_orig
     .await;
     assert_eq!(status, StatusCode::CREATED);
     let mut on_page = String::new();
-    read_socket_until(&mut inbox, &mut on_page, |s| s.contains("pela página")).await;
+    inbox
+        .read_until(&mut on_page, |s| s.contains("pela página"))
+        .await;
 
     let anonymous = tokio_tungstenite::connect_async(
         server.url("/api/v1/events").replacen("http://", "ws://", 1),
@@ -495,21 +496,6 @@ async fn the_live_stream_as_a_websocket_keeps_the_same_rules_and_checks_the_orig
         }
         _ => panic!("a socket without a token is refused with 401"),
     }
-
-    // Deactivated: Caio's open socket is closed at once.
-    let caio_id = scalar(&db, "SELECT id FROM users WHERE email = 'caio@loja.com.br'").await;
-    let off = admin
-        .submit(
-            "/admin/users",
-            &format!("/admin/users/{caio_id}/active"),
-            &[],
-        )
-        .await;
-    assert!(off.status.is_redirection(), "{}", off.body);
-    assert!(
-        socket_ends(&mut caio_socket).await,
-        "the deactivated agent's socket is closed"
-    );
 }
 
 /// An agent signed in with a browser-like client.
