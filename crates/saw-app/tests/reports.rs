@@ -7,7 +7,7 @@ use saw_app::reports::{self, ReportParams, Summary};
 use saw_app::secrets::SecretBox;
 use saw_app::{App, AuthPolicy, User};
 use saw_core::account::Account;
-use saw_core::conversation::{ChannelKind, TicketStatus};
+use saw_core::conversation::TicketStatus;
 use saw_core::ids::{AccountId, ChannelId, ContactId, QueueId, TicketId, UserId};
 use saw_core::user::{Email, Role};
 use saw_store::repo::hours::ExceptionRow;
@@ -140,14 +140,7 @@ async fn world(db: &saw_testkit::TestDb) -> World {
             let suporte = queues::insert(c, account, "Suporte", "#b45309", sp("2026-11-01 08:00"))?;
             let ch = channels::insert(
                 c,
-                &channels::NewChannel {
-                    account_id: account,
-                    kind: ChannelKind::Sandbox,
-                    name: "Sandbox",
-                    provider_key: None,
-                    settings: "{}",
-                    credentials: None,
-                },
+                &channels::NewChannel::sandbox(account, "Sandbox"),
                 sp("2026-11-01 08:00"),
             )?;
             let contact = |c: &mut dyn Conn, id: &str, name: &str, phone: Option<&str>| {

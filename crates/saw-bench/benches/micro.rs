@@ -6,7 +6,7 @@ use chrono::{TimeZone, Utc};
 use saw_bot::flow::Flow;
 use saw_bot::{Context, Input};
 use saw_core::account::Language;
-use saw_core::conversation::{ChannelKind, MessageKind, TicketStatus};
+use saw_core::conversation::{MessageKind, TicketStatus};
 use saw_store::repo::{accounts, channels, contacts, messages, tickets};
 use saw_store::{DatabaseUrl, Store, StoreError};
 
@@ -69,18 +69,8 @@ fn store_insert_inbound(bencher: divan::Bencher) {
         .block_on(store.write(|c| {
             let now = saw_store::now();
             let account = accounts::create(c, "Loja", now)?;
-            let channel = channels::insert(
-                c,
-                &channels::NewChannel {
-                    account_id: account,
-                    kind: ChannelKind::Sandbox,
-                    name: "Sandbox",
-                    provider_key: None,
-                    settings: "{}",
-                    credentials: None,
-                },
-                now,
-            )?;
+            let channel =
+                channels::insert(c, &channels::NewChannel::sandbox(account, "Sandbox"), now)?;
             let contact = contacts::upsert_seen(
                 c,
                 &contacts::SeenContact {

@@ -7,7 +7,6 @@ use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use saw_core::conversation::ChannelKind;
 use saw_core::ids::{AccountId, ChannelId, QueueId, UserId};
 use saw_core::user::{Email, Role};
 use saw_store::repo::{accounts, channels, queues, users};
@@ -40,18 +39,8 @@ pub async fn history(store: &Store, shape: &Shape, end: DateTime<Utc>) -> anyhow
     let (account, channel, queues, agents) = store
         .write(move |c| {
             let account = accounts::create(c, "Loja de Testes", start)?;
-            let channel = channels::insert(
-                c,
-                &channels::NewChannel {
-                    account_id: account,
-                    kind: ChannelKind::Sandbox,
-                    name: "Sandbox",
-                    provider_key: None,
-                    settings: "{}",
-                    credentials: None,
-                },
-                start,
-            )?;
+            let channel =
+                channels::insert(c, &channels::NewChannel::sandbox(account, "Sandbox"), start)?;
             let queues = (0..queue_count)
                 .map(|n| queues::insert(c, account, &format!("Fila {n}"), "#0f766e", start))
                 .collect::<Result<Vec<_>, _>>()?;

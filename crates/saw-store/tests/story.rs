@@ -599,14 +599,7 @@ async fn each_queue_counts_its_waiting_tickets_through_every_change() {
                 let suporte = queues::insert(c, account, "Suporte", "#00a", now())?;
                 let channel = channels::insert(
                     c,
-                    &channels::NewChannel {
-                        account_id: account,
-                        kind: ChannelKind::Sandbox,
-                        name: "Sandbox",
-                        provider_key: None,
-                        settings: "{}",
-                        credentials: None,
-                    },
+                    &channels::NewChannel::sandbox(account, "Sandbox"),
                     now(),
                 )?;
                 let mut ticket_ids = Vec::new();

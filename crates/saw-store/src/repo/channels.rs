@@ -24,6 +24,20 @@ pub struct NewChannel<'a> {
     pub credentials: Option<&'a [u8]>,
 }
 
+impl<'a> NewChannel<'a> {
+    /// A sandbox channel: no provider, no settings, no secrets.
+    pub fn sandbox(account_id: AccountId, name: &'a str) -> Self {
+        NewChannel {
+            account_id,
+            kind: ChannelKind::Sandbox,
+            name,
+            provider_key: None,
+            settings: "{}",
+            credentials: None,
+        }
+    }
+}
+
 /// A channel as stored: the row, its settings JSON and its sealed credentials.
 #[derive(Debug, Clone)]
 pub struct StoredChannel {
