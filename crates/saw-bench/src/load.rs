@@ -136,10 +136,14 @@ async fn listen_sse(
     timeline: Arc<Timeline>,
     connected: Arc<AtomicUsize>,
 ) {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .build()
-        .expect("an HTTP client");
+    // One client for every stream, as a browser has one per profile.
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    let client = CLIENT.get_or_init(|| {
+        reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("an HTTP client")
+    });
     let Ok(mut response) = client.get(&url).bearer_auth(&token).send().await else {
         return;
     };

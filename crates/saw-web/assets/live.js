@@ -8,6 +8,8 @@ window.sawLive = function (path, types, onEvent, onState) {
   'use strict';
   var lastId = null;
   var everOpened = false;
+  // Sockets in a row that never opened; after a few, something on the way refuses them.
+  var refused = 0;
   var wait = 1000;
 
   function since(url) {
@@ -37,7 +39,8 @@ window.sawLive = function (path, types, onEvent, onState) {
     var scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';
     var socket;
     try { socket = new WebSocket(since(scheme + location.host + path)); } catch (err) { overSse(); return; }
-    socket.onopen = function () { everOpened = true; wait = 1000; onState(true, 'websocket'); };
+    var opened = false;
+    socket.onopen = function () { opened = everOpened = true; refused = 0; wait = 1000; onState(true, 'websocket'); };
     socket.onmessage = function (e) {
       var message = null;
       try { message = JSON.parse(e.data); } catch (err) { return; }
@@ -45,8 +48,12 @@ window.sawLive = function (path, types, onEvent, onState) {
     };
     socket.onclose = function () {
       onState(false, 'websocket');
-      // Never opened: something on the way refuses WebSockets.
-      if (!everOpened) { overSse(); return; }
+      if (!opened) { refused += 1; }
+      if (!everOpened && refused >= 3) {
+        if (window.console) { console.warn('SAW: no WebSocket gets through; the live updates use Server-Sent Events'); }
+        overSse();
+        return;
+      }
       setTimeout(overWebSocket, wait);
       wait = Math.min(wait * 2, 30000);
     };

@@ -43,11 +43,17 @@ use crate::state::AppState;
 /// How often an idle stream shows it is alive (an SSE comment, a WebSocket ping), so
 /// proxies keep it open and a vanished reader is noticed.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
-/// A WebSocket reader sends nothing but pongs and a close: a small read buffer is enough
-/// (a larger frame still arrives whole; the buffer grows for it). tungstenite's default of
-/// 128 KiB, zero-filled on every read, would be most of what an idle stream costs.
+/// A WebSocket reader sends nothing but pongs and a close: a small read buffer is enough.
+/// tungstenite's default of 128 KiB, zero-filled on every read, would be most of what an
+/// idle stream costs.
 const WEBSOCKET_READ_BUFFER: usize = 512;
-const WEBSOCKET_MAX_MESSAGE: usize = 64 * 1024;
+/// The largest frame or message a reader may send. tungstenite reserves a frame's declared
+/// length as soon as it reads the header, so its 16 MiB default would let any signed-in
+/// reader pin that much memory per socket.
+const WEBSOCKET_MAX_FRAME: usize = 4 * 1024;
+/// A socket that has answered nothing (not even a ping) for this long is gone: its reader
+/// stops counting as online.
+const WEBSOCKET_SILENCE: Duration = Duration::from_secs(2 * KEEP_ALIVE.as_secs() + 5);
 
 /// How the reader asked for the stream, and from which event on.
 pub struct LiveRequest {
@@ -160,7 +166,8 @@ impl LiveRequest {
             Some(upgrade) => upgrade
                 .read_buffer_size(WEBSOCKET_READ_BUFFER)
                 .write_buffer_size(0)
-                .max_message_size(WEBSOCKET_MAX_MESSAGE)
+                .max_frame_size(WEBSOCKET_MAX_FRAME)
+                .max_message_size(WEBSOCKET_MAX_FRAME)
                 .on_upgrade(move |socket| websocket(socket, reader)),
             None => {
                 let events = reader
@@ -181,6 +188,8 @@ async fn websocket(mut socket: WebSocket, reader: Reader) {
     let mut items = std::pin::pin!(reader.items());
     let mut keep_alive =
         tokio::time::interval_at(tokio::time::Instant::now() + KEEP_ALIVE, KEEP_ALIVE);
+    keep_alive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut heard_at = tokio::time::Instant::now();
     loop {
         tokio::select! {
             item = items.next() => {
@@ -192,13 +201,17 @@ async fn websocket(mut socket: WebSocket, reader: Reader) {
                     return;
                 }
             }
-            // Pings are answered inside the socket; anything else the reader sends means
-            // nothing here.
+            // Pings are answered inside the socket; anything else the reader sends (pongs
+            // above all) only shows it is still there.
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Close(_)) | Err(_)) | None => return,
-                Some(Ok(_)) => {}
+                Some(Ok(_)) => heard_at = tokio::time::Instant::now(),
             },
             _ = keep_alive.tick() => {
+                if heard_at.elapsed() > WEBSOCKET_SILENCE {
+                    tracing::debug!("closing a live socket that stopped answering pings");
+                    return;
+                }
                 if socket.send(Message::Ping(Default::default())).await.is_err() {
                     return;
                 }

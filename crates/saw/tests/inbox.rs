@@ -486,6 +486,20 @@ async fn the_inbox_socket_rides_on_the_session_and_checks_the_origin() {
         .read_until(&mut on_page, |s| s.contains("pela página"))
         .await;
 
+    // A reader sends pongs and a close, nothing large: a big frame ends its socket before
+    // the server holds it.
+    let mut flooding = token_websocket(&server, &token, "").await;
+    {
+        use futures_util::SinkExt;
+        let _ = flooding
+            .send(tungstenite::Message::text("x".repeat(64 * 1024)))
+            .await;
+    }
+    assert!(
+        Live::Socket(flooding).ends().await,
+        "a frame larger than a reader ever sends ends the socket"
+    );
+
     let anonymous = tokio_tungstenite::connect_async(
         server.url("/api/v1/events").replacen("http://", "ws://", 1),
     )
