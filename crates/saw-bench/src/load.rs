@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-pub use crate::Stream;
+use crate::Stream;
 
 pub const APP_SECRET: &str = "segredo-do-app-benchmark";
 pub const PHONE_NUMBER_ID: &str = "551140028922";

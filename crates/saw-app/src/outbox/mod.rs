@@ -507,9 +507,11 @@ fn record_outcome(
                     at,
                 )?;
             }
-            result.status = Some(match early_statuses || sandbox {
-                true => messages::status_of(c, row.id)?,
-                false => DeliveryStatus::Sent,
+            // Only a status applied since the send moved it past `sent`.
+            result.status = Some(if early_statuses || sandbox {
+                messages::status_of(c, row.id)?
+            } else {
+                DeliveryStatus::Sent
             });
             if channel_repo::mark_healthy(c, row.channel_id)? {
                 result.health_changed = Some(true);

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use saw_core::conversation::MessageKind;
 use saw_core::ids::{AccountId, ChannelId, MessageId, TicketId};
 
-use crate::conn::{Conn, Dialect};
+use crate::conn::Conn;
 use crate::{StoreError, params};
 
 /// A media file to fetch, leased until `lease`.
@@ -31,12 +31,7 @@ pub fn lease_pending(
     lease_until: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<PendingMedia>, StoreError> {
-    // Left to itself SQLite walks the whole table in id order; the partial index of pending
-    // downloads is in id order and holds only them.
-    let (walk, lock) = match c.dialect() {
-        Dialect::Postgres => ("", "FOR UPDATE SKIP LOCKED"),
-        Dialect::Sqlite => ("INDEXED BY messages_media_due", ""),
-    };
+    let (walk, lock) = super::lease_walk(c.dialect(), "messages_media_due");
     let sql = format!(
         "UPDATE messages SET media_claimed_until = $2 WHERE id IN (
             SELECT id FROM messages {walk} WHERE media_state = 'pending'

@@ -30,6 +30,18 @@ pub mod tokens;
 pub mod users;
 
 use crate::StoreError;
+use crate::conn::Dialect;
+
+/// How a lease's subquery reads the rows it may take and locks the ones it takes: `index` is
+/// a partial index of those rows in id order. SQLite is told to walk it (its planner would
+/// read every candidate and sort them); PostgreSQL skips rows another instance holds.
+/// Answers (what follows `FROM table alias`, what ends the subquery).
+pub(crate) fn lease_walk(dialect: Dialect, index: &str) -> (String, &'static str) {
+    match dialect {
+        Dialect::Postgres => (String::new(), "FOR UPDATE SKIP LOCKED"),
+        Dialect::Sqlite => (format!("INDEXED BY {index}"), ""),
+    }
+}
 
 /// Lower-cased form used for case-insensitive unique names (queues, tags).
 pub fn name_key(name: &str) -> String {

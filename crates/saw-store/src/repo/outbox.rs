@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use saw_core::conversation::{DeliveryStatus, MessageDirection, MessageKind};
 use saw_core::ids::{AccountId, ChannelId, MessageId, TicketId, UserId};
 
-use crate::conn::{Conn, Dialect};
+use crate::conn::Conn;
 use crate::repo::messages::{self, StatusApplied};
 use crate::{StoreError, params};
 
@@ -92,12 +92,7 @@ pub fn lease_due(
     lease_until: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<Leased>, StoreError> {
-    // SQLite's planner would read every queued row and sort them; the partial index of the
-    // queued rows is in id order already, so the walk stops at `limit`.
-    let (walk, lock) = match c.dialect() {
-        Dialect::Postgres => ("", "FOR UPDATE SKIP LOCKED"),
-        Dialect::Sqlite => ("INDEXED BY messages_outbox_due", ""),
-    };
+    let (walk, lock) = super::lease_walk(c.dialect(), "messages_outbox_due");
     let sql = format!(
         "UPDATE messages SET claimed_until = $2 WHERE id IN (
             SELECT m.id FROM messages m {walk}
