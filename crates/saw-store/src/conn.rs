@@ -127,6 +127,16 @@ pub trait Conn {
     ) -> Result<(), StoreError>;
     /// Runs several statements without parameters (migrations).
     fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError>;
+
+    /// Runs an `INSERT … RETURNING id` of one row and answers the new row's id.
+    fn insert_returning_id(&mut self, sql: &str, params: &[Value<'_>]) -> Result<i64, StoreError> {
+        let mut id = None;
+        self.query_each(sql, params, &mut |row| {
+            id = Some(row.i64(0)?);
+            Ok(())
+        })?;
+        id.ok_or(StoreError::NotFound)
+    }
 }
 
 impl dyn Conn + '_ {
@@ -178,15 +188,6 @@ impl dyn Conn + '_ {
             0 => Err(StoreError::NotFound),
             _ => Ok(()),
         }
-    }
-
-    /// For `INSERT … RETURNING id`.
-    pub fn insert_returning_id(
-        &mut self,
-        sql: &str,
-        params: &[Value<'_>],
-    ) -> Result<i64, StoreError> {
-        self.query_one(sql, params, |r| r.i64(0))
     }
 
     /// For `SELECT COUNT(*) …` and other single numbers.

@@ -35,8 +35,8 @@ pub(crate) trait Backend: Send + 'static {
 
 /// An open write transaction.
 pub(crate) trait Transaction {
-    /// Runs a statement that returns nothing (`SAVEPOINT job`, …).
-    fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError>;
+    /// Runs one statement that returns nothing (`SAVEPOINT job`, …).
+    fn execute(&mut self, sql: &str) -> Result<(), StoreError>;
     /// Hands the transaction to a job.
     fn run(&mut self, job: Job) -> (bool, Completion);
     /// True when the database rolled the whole transaction back on its own (SQLite after a
@@ -151,25 +151,31 @@ fn refuse_all(jobs: impl Iterator<Item = Job>, error: &StoreError) {
     }
 }
 
+/// Undoes what the job wrote, and only that.
+fn roll_back_job(tx: &mut impl Transaction) {
+    let _ = tx.execute("ROLLBACK TO SAVEPOINT job");
+    let _ = tx.execute("RELEASE SAVEPOINT job");
+}
+
 fn run_in_savepoint(tx: &mut impl Transaction, job: Job) -> (bool, Completion) {
-    if let Err(e) = tx.execute_batch("SAVEPOINT job") {
+    if let Err(e) = tx.execute("SAVEPOINT job") {
         return job(Err(&e));
     }
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tx.run(job)));
     match outcome {
         Ok((true, complete)) => {
-            let _ = tx.execute_batch("RELEASE SAVEPOINT job");
+            let _ = tx.execute("RELEASE SAVEPOINT job");
             (true, complete)
         }
         Ok((false, complete)) => {
-            let _ = tx.execute_batch("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job");
+            roll_back_job(tx);
             (false, complete)
         }
         Err(_) => {
             // The closure panicked and its answer channel was dropped with it: the caller sees
             // the writer as stopped for that one call; everything else carries on.
             tracing::error!("a write transaction panicked and was rolled back");
-            let _ = tx.execute_batch("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job");
+            roll_back_job(tx);
             (false, Box::new(|_| {}))
         }
     }

@@ -198,7 +198,7 @@ impl Backend for WriterConn {
 }
 
 impl Transaction for WriterTx<'_> {
-    fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError> {
+    fn execute(&mut self, sql: &str) -> Result<(), StoreError> {
         self.tx.batch_execute(sql).map_err(driver::map_error)
     }
 

@@ -85,6 +85,22 @@ impl Conn for SqliteConn<'_> {
     fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError> {
         self.conn.execute_batch(sql).map_err(map_error)
     }
+
+    /// SQLite keeps the rows of a `RETURNING` clause in a temporary table it creates and
+    /// drops for every statement, which costs more than the insert itself: the same
+    /// `INSERT` without it, then the connection's last rowid, is the same answer (a
+    /// trigger's inserts do not change that rowid once the trigger is done).
+    fn insert_returning_id(&mut self, sql: &str, params: &[Value<'_>]) -> Result<i64, StoreError> {
+        let Some(insert) = sql.trim_end().strip_suffix("RETURNING id") else {
+            return Err(StoreError::Database(format!(
+                "an insert answering its id must end with RETURNING id: {sql}"
+            )));
+        };
+        match self.execute(insert, params)? {
+            1 => Ok(self.conn.last_insert_rowid()),
+            _ => Err(StoreError::NotFound),
+        }
+    }
 }
 
 struct SqliteRow<'r, 's>(&'r rusqlite::Row<'s>);

@@ -148,12 +148,21 @@ fn run_read<T, E: From<StoreError>>(
     conn: &Connection,
     f: impl FnOnce(&mut dyn Conn) -> Result<T, E>,
 ) -> Result<T, E> {
-    conn.execute_batch("BEGIN")
-        .map_err(|e| E::from(driver::map_error(e)))?;
+    run_cached(conn, "BEGIN")?;
     let result = f(&mut SqliteConn::new(conn));
     // A read changes nothing, so ending it can only fail if the connection is broken.
-    let _ = conn.execute_batch("COMMIT");
+    let _ = run_cached(conn, "COMMIT");
     result
+}
+
+/// Runs one statement without parameters or rows (`BEGIN`, `SAVEPOINT job`…) from the
+/// connection's statement cache: every transaction and every job of a group commit runs
+/// them, and parsing them each time is a measurable part of a small write.
+fn run_cached(conn: &Connection, sql: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(sql)
+        .and_then(|mut statement| statement.execute([]))
+        .map(drop)
+        .map_err(driver::map_error)
 }
 
 fn open_connection(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
@@ -200,16 +209,14 @@ impl Backend for WriterConn {
     type Tx<'a> = WriterTx<'a>;
 
     fn begin(&mut self) -> Result<WriterTx<'_>, StoreError> {
-        self.0
-            .execute_batch("BEGIN IMMEDIATE")
-            .map_err(driver::map_error)?;
+        run_cached(&self.0, "BEGIN IMMEDIATE")?;
         Ok(WriterTx(&self.0))
     }
 }
 
 impl Transaction for WriterTx<'_> {
-    fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError> {
-        self.0.execute_batch(sql).map_err(driver::map_error)
+    fn execute(&mut self, sql: &str) -> Result<(), StoreError> {
+        run_cached(self.0, sql)
     }
 
     fn run(&mut self, job: Job) -> (bool, Completion) {
@@ -221,7 +228,7 @@ impl Transaction for WriterTx<'_> {
     }
 
     fn commit(self) -> Result<(), StoreError> {
-        let commit = self.0.execute_batch("COMMIT").map_err(driver::map_error);
+        let commit = run_cached(self.0, "COMMIT");
         if commit.is_err() {
             let _ = self.0.execute_batch("ROLLBACK");
         }
