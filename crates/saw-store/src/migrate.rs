@@ -45,6 +45,7 @@ macro_rules! every_migration {
             (13, "0013", "media_due"),
             (14, "0014", "queue_waiting"),
             (15, "0015", "outbox_failed"),
+            (16, "0016", "check_without_lists"),
         )
     };
 }
