@@ -1,6 +1,8 @@
 //! Tickets as people and scripts read them, scoped the same way everywhere: supervisors and
 //! admins see their whole account, agents their queues' tickets and those assigned to them.
 
+use std::collections::HashMap;
+
 use saw_core::conversation::{
     ChannelKind, DeliveryStatus, MessageDirection, MessageKind, TicketEventKind, TicketStatus,
 };
@@ -112,20 +114,22 @@ pub enum ShownRow {
 pub async fn shown_rows(app: &App, wanted: Vec<Shown>) -> Result<Vec<Option<ShownRow>>, AppError> {
     app.store
         .read(move |c| {
+            // A burst's events are mostly about a few tickets (the customer's message, the
+            // bot's replies, the hand-over): each is read once for them all.
+            let mut read = HashMap::new();
             let mut rows = Vec::with_capacity(wanted.len());
             for shown in wanted {
                 rows.push(match shown {
-                    Shown::Ticket(account, id) => {
-                        tickets::visible(c, account, id, Visibility::Account)
-                            .ok()
-                            .map(ShownRow::Ticket)
-                    }
-                    Shown::Message(account, ticket, id) => {
-                        let row = tickets::visible(c, account, ticket, Visibility::Account).ok();
+                    Shown::Ticket(account, id) => ticket_once(c, &mut read, account, id)
+                        .cloned()
+                        .map(ShownRow::Ticket),
+                    Shown::Message(account, ticket_id, id) => {
+                        let audience =
+                            ticket_once(c, &mut read, account, ticket_id).map(Audience::of);
                         let message = messages::by_id(c, account, id).ok();
-                        match (row, message) {
-                            (Some(row), Some(message)) if message.ticket_id == ticket => {
-                                Some(ShownRow::Message(message, Audience::of(&row)))
+                        match (audience, message) {
+                            (Some(audience), Some(message)) if message.ticket_id == ticket_id => {
+                                Some(ShownRow::Message(message, audience))
                             }
                             _ => None,
                         }
@@ -135,6 +139,18 @@ pub async fn shown_rows(app: &App, wanted: Vec<Shown>) -> Result<Vec<Option<Show
             Ok::<_, AppError>(rows)
         })
         .await
+}
+
+/// The ticket row, read only the first time it is asked for.
+fn ticket_once<'r>(
+    c: &mut dyn saw_store::Conn,
+    read: &'r mut HashMap<TicketId, Option<TicketRow>>,
+    account: AccountId,
+    id: TicketId,
+) -> Option<&'r TicketRow> {
+    read.entry(id)
+        .or_insert_with(|| tickets::visible(c, account, id, Visibility::Account).ok())
+        .as_ref()
 }
 
 /// One message of a ticket `user` may see; [`AppError::NotFound`] otherwise.

@@ -27,7 +27,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use futures_util::{Stream, StreamExt};
+use futures_util::{FutureExt, SinkExt, Stream, StreamExt};
 use saw_app::App;
 use saw_app::events::{Event, Numbered, Resume};
 use saw_app::tickets::{Audience, Shown, ShownRow};
@@ -43,6 +43,9 @@ use crate::state::AppState;
 /// How often an idle stream shows it is alive (an SSE comment, a WebSocket ping), so
 /// proxies keep it open and a vanished reader is noticed.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// Events ready together are written together up to this size; an idle socket keeps no
+/// write buffer, a busy one keeps about this much.
+const WEBSOCKET_WRITE_BUFFER: usize = 4 * 1024;
 /// A WebSocket reader sends nothing but pongs and a close: a small read buffer is enough.
 /// tungstenite's default of 128 KiB, zero-filled on every read, would be most of what an
 /// idle stream costs.
@@ -165,7 +168,7 @@ impl LiveRequest {
         match self.upgrade {
             Some(upgrade) => upgrade
                 .read_buffer_size(WEBSOCKET_READ_BUFFER)
-                .write_buffer_size(0)
+                .write_buffer_size(WEBSOCKET_WRITE_BUFFER)
                 .max_frame_size(WEBSOCKET_MAX_FRAME)
                 .max_message_size(WEBSOCKET_MAX_FRAME)
                 .on_upgrade(move |socket| websocket(socket, reader)),
@@ -197,7 +200,23 @@ async fn websocket(mut socket: WebSocket, reader: Reader) {
                     let _ = socket.send(Message::Close(None)).await;
                     return;
                 };
-                if socket.send(item.into_websocket()).await.is_err() {
+                // In a burst, the events already there go out together: one write to the
+                // socket for them all instead of one each.
+                let mut ready = Some(item);
+                while let Some(item) = ready.take() {
+                    if socket.feed(item.into_websocket()).await.is_err() {
+                        return;
+                    }
+                    match items.next().now_or_never() {
+                        Some(Some(item)) => ready = Some(item),
+                        Some(None) => {
+                            let _ = socket.send(Message::Close(None)).await;
+                            return;
+                        }
+                        None => {}
+                    }
+                }
+                if socket.flush().await.is_err() {
                     return;
                 }
             }
