@@ -75,8 +75,14 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
     let url = format!("{}/webhooks/whatsapp", serving.base);
     let split = ((messages as f64 * FLAT_OUT_SHARE) as usize).max(1);
     eprintln!("{split} webhooks flat out…");
+    let cpu_before = serving.cpu_time();
     let flat = load::flat_out(&client, &url, &hooks, 0..split, CONCURRENCY, &timeline).await;
     let flat_lag = drained(&fake, Instant::now()).await;
+    // Everything the flat-out messages cost: stored, answered, sent and shown.
+    let cpu_per_message = match (cpu_before, serving.cpu_time()) {
+        (Some(before), Some(after)) => (after - before).as_secs_f64() * 1e6 / split as f64,
+        _ => f64::NAN,
+    };
     eprintln!("{} webhooks at {}/s…", messages - split, args.rate);
     let rated = load::at_rate(&client, &url, &hooks, split..messages, args.rate, &timeline).await;
     let rated_lag = drained(&fake, Instant::now()).await;
@@ -151,6 +157,12 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
             .against("empty handler", empty_rps),
         Figure::new("acknowledged webhooks vs commits", acknowledged, "msg/s")
             .against("single-row commits", commits),
+        Figure::new(
+            "server CPU per message, flat out (until sent)",
+            cpu_per_message,
+            "µs",
+        )
+        .against("an empty request", 1e6 / empty_rps),
         Figure::new(
             format!("webhook → agent event p50 at {}/s", args.rate),
             percentile(0.5),
