@@ -196,24 +196,20 @@ async fn websocket(mut socket: WebSocket, reader: Reader) {
     loop {
         tokio::select! {
             item = items.next() => {
-                let Some(item) = item else {
-                    let _ = socket.send(Message::Close(None)).await;
-                    return;
-                };
                 // In a burst, the events already there go out together: one write to the
                 // socket for them all instead of one each.
-                let mut ready = Some(item);
-                while let Some(item) = ready.take() {
+                let mut next = item;
+                loop {
+                    let Some(item) = next else {
+                        let _ = socket.send(Message::Close(None)).await;
+                        return;
+                    };
                     if socket.feed(item.into_websocket()).await.is_err() {
                         return;
                     }
                     match items.next().now_or_never() {
-                        Some(Some(item)) => ready = Some(item),
-                        Some(None) => {
-                            let _ = socket.send(Message::Close(None)).await;
-                            return;
-                        }
-                        None => {}
+                        Some(ready) => next = ready,
+                        None => break,
                     }
                 }
                 if socket.flush().await.is_err() {

@@ -159,10 +159,7 @@ fn run_read<T, E: From<StoreError>>(
 /// connection's statement cache: every transaction and every job of a group commit runs
 /// them, and parsing them each time is a measurable part of a small write.
 fn run_cached(conn: &Connection, sql: &str) -> Result<(), StoreError> {
-    conn.prepare_cached(sql)
-        .and_then(|mut statement| statement.execute([]))
-        .map(drop)
-        .map_err(driver::map_error)
+    SqliteConn::new(conn).execute(sql, &[]).map(drop)
 }
 
 fn open_connection(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
