@@ -4,7 +4,7 @@
 //! contact's collected fields, and a record of each step for the metrics.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use saw_bot::{BotState, Context, Flow, Input, Outcome, Record};
@@ -14,31 +14,11 @@ use saw_core::channel::Channel;
 use saw_core::conversation::MessageDirection;
 use saw_core::ids::{ContactId, QueueId, TicketId};
 use saw_core::outbound::OutboundPayload;
-use saw_store::repo::{bot, contacts, outbox, queues, tickets};
+use saw_store::repo::{bot, contacts, outbox, tickets};
 use saw_store::{Conn, StoreError};
 
+use crate::bot_config::{BotConfig, with_greeting};
 use crate::events::{self, Event};
-
-/// The flow that answers on the channel: its own, else the account's default, else the
-/// built-in example (a stored flow that no longer parses is logged and replaced by it, so
-/// customers are never left without an answer).
-pub fn flow_for(
-    c: &mut dyn Conn,
-    account: &Account,
-    channel: &Channel,
-) -> Result<Flow, StoreError> {
-    let mut flow = match bot::flow_for(c, account.id, channel.id)? {
-        Some((name, yaml)) => parsed(&yaml).unwrap_or_else(|error| {
-            tracing::warn!(flow = %name, %error, "the stored flow is invalid; using the example flow");
-            Flow::example(account.language)
-        }),
-        None => Flow::example(account.language),
-    };
-    if let Some(greeting) = &account.conversations.greeting {
-        flow.greeting = greeting.clone();
-    }
-    Ok(flow)
-}
 
 /// The flow written in `yaml`, parsed only when that text was not parsed lately: every
 /// message the bot answers reads its flow, which changes only when an admin publishes one.
@@ -69,60 +49,50 @@ fn parsed(yaml: &str) -> Result<Flow, saw_bot::FlowError> {
 /// started to try it (while that draft exists; drafts are checked when saved).
 pub(crate) fn flow_of_ticket(
     c: &mut dyn Conn,
-    account: &Account,
+    config: &BotConfig,
     channel: &Channel,
     ticket: TicketId,
-) -> Result<Flow, StoreError> {
+) -> Result<Arc<Flow>, StoreError> {
     let trial = bot::is_trial(c, ticket)?;
-    flow_of(c, account, channel, trial)
+    flow_of(c, config, channel, trial)
 }
 
 /// [`flow_of_ticket`] once the ticket is known to be a `trial` of the draft or not.
 fn flow_of(
     c: &mut dyn Conn,
-    account: &Account,
+    config: &BotConfig,
     channel: &Channel,
     trial: bool,
-) -> Result<Flow, StoreError> {
+) -> Result<Arc<Flow>, StoreError> {
     if trial
-        && let Some(mut flow) =
-            bot::draft_for(c, account.id, channel.id)?.and_then(|yaml| parsed(&yaml).ok())
+        && let Some(flow) =
+            bot::draft_for(c, config.account.id, channel.id)?.and_then(|yaml| parsed(&yaml).ok())
     {
-        if let Some(greeting) = &account.conversations.greeting {
-            flow.greeting = greeting.clone();
-        }
-        return Ok(flow);
+        return Ok(Arc::new(with_greeting(flow, &config.account)));
     }
-    flow_for(c, account, channel)
+    Ok(config.flow(channel.id))
 }
 
 /// What the bot needs to know about this conversation.
 fn context(
     c: &mut dyn Conn,
-    account: &Account,
+    config: &BotConfig,
     protocol: String,
     contact: ContactId,
     name: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Context, StoreError> {
-    let default_queue = queues::default_queue(c, account.id)?
-        .map(|q| q.name)
+    let default_queue = config
+        .default_queue()
+        .map(|(_, name)| name.to_owned())
         .unwrap_or_default();
-    let schedules = crate::hours::load(c, account.id, account.time_zone.tz())?;
-    let queue_hours = match schedules.queues.is_empty() {
-        true => BTreeMap::new(),
-        false => queues::list(c, account.id)?
-            .into_iter()
-            .filter_map(|q| Some((q.name, schedules.queues.get(&q.id)?.clone())))
-            .collect(),
-    };
-    let mut ctx = Context::new(account.name.clone(), protocol, default_queue, now);
+    let mut ctx = Context::new(config.account.name.clone(), protocol, default_queue, now);
     ctx.contact_name = name
         .and_then(|n| n.split_whitespace().next())
         .map(str::to_owned);
-    ctx.language = account.language;
-    ctx.hours = schedules.account;
-    ctx.queue_hours = queue_hours;
+    ctx.language = config.account.language;
+    ctx.hours = config.schedules.account.clone();
+    ctx.queue_hours = config.queue_hours.clone();
     ctx.fields = serde_json::from_str::<BTreeMap<String, String>>(&contacts::fields(c, contact)?)
         .unwrap_or_default();
     Ok(ctx)
@@ -151,7 +121,7 @@ pub(crate) enum Turn<'a> {
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn converse(
     c: &mut dyn Conn,
-    account: &Account,
+    config: &BotConfig,
     channel: &Channel,
     ticket: TicketId,
     contact: ContactId,
@@ -160,12 +130,12 @@ pub(crate) fn converse(
     changes: &mut Vec<Event>,
 ) -> Result<(), StoreError> {
     let seen = bot::ticket_for_bot(c, ticket)?;
-    let flow = flow_of(c, account, channel, seen.trial)?;
+    let flow = flow_of(c, config, channel, seen.trial)?;
     let name = match turn {
         Turn::NewTicket(m) | Turn::Message(m) => m.contact_name.clone(),
         Turn::Restart => contacts::name(c, contact)?,
     };
-    let mut ctx = context(c, account, seen.protocol, contact, name.as_deref(), now)?;
+    let mut ctx = context(c, config, seen.protocol, contact, name.as_deref(), now)?;
     let stored = match turn {
         Turn::Message(message) => seen
             .state
@@ -179,7 +149,7 @@ pub(crate) fn converse(
     };
     let mut step = run(&ctx);
     let target = match &step.outcome {
-        Outcome::RouteToQueue { queue, .. } => Some(routed_queue(c, account, queue)?),
+        Outcome::RouteToQueue { queue, .. } => Some(routed_queue(config, queue)),
         _ => None,
     };
     // The hand-over text tells the customer's place in the queue; the bot is pure, so the
@@ -192,7 +162,7 @@ pub(crate) fn converse(
     for reply in &step.replies {
         send(c, channel, ticket, reply, now, changes)?;
     }
-    keep_records(c, account, ticket, contact, &step.records, now)?;
+    keep_records(c, &config.account, ticket, contact, &step.records, now)?;
     let state = step
         .state
         .as_ref()
@@ -202,17 +172,17 @@ pub(crate) fn converse(
         Outcome::Continue => return Ok(()),
         Outcome::RouteToQueue { reason, .. } => {
             tracing::debug!(ticket = %ticket, ?reason, "the bot hands the ticket to a queue");
-            tickets::queue_from_bot(c, account.id, ticket, target.flatten(), now)?;
+            tickets::queue_from_bot(c, config.account.id, ticket, target.flatten(), now)?;
         }
         Outcome::Resolved => {
-            tickets::resolve_by_bot(c, account.id, ticket, now)?;
+            tickets::resolve_by_bot(c, config.account.id, ticket, now)?;
             changes.push(events::ticket_changed(c, ticket)?);
-            return crate::csat::ask(c, account, channel, ticket, contact, now, changes);
+            return crate::csat::ask(c, config, channel, ticket, contact, now, changes);
         }
         Outcome::OptedOut => {
             contacts::opt_out(c, contact)?;
             if step.state.is_none() {
-                tickets::resolve_by_bot(c, account.id, ticket, now)?;
+                tickets::resolve_by_bot(c, config.account.id, ticket, now)?;
             }
         }
     }
@@ -221,17 +191,10 @@ pub(crate) fn converse(
 }
 
 /// The queue a flow names, or the default queue when it names none that exists.
-fn routed_queue(
-    c: &mut dyn Conn,
-    account: &Account,
-    name: &str,
-) -> Result<Option<QueueId>, StoreError> {
-    Ok(match queues::by_name(c, account.id, name)? {
-        Some(q) => Some(q.id),
-        None => {
-            tracing::warn!(queue = %name, "the flow names a queue that does not exist; using the default queue");
-            queues::default_queue(c, account.id)?.map(|q| q.id)
-        }
+fn routed_queue(config: &BotConfig, name: &str) -> Option<QueueId> {
+    config.queue_named(name).or_else(|| {
+        tracing::warn!(queue = %name, "the flow names a queue that does not exist; using the default queue");
+        config.default_queue().map(|(id, _)| id)
     })
 }
 

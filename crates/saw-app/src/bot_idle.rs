@@ -5,12 +5,12 @@
 
 use std::time::Duration;
 
-use saw_core::account::Account;
 use saw_core::ids::TicketId;
 use saw_core::outbound::OutboundPayload;
 use saw_store::repo::{accounts, bot, channels, tickets};
 use saw_store::{Conn, StoreError, now};
 
+use crate::bot_config::BotConfig;
 use crate::events::{self, Event};
 use crate::{App, AppError};
 
@@ -53,12 +53,14 @@ pub async fn close_idle(app: &App) -> Result<usize, AppError> {
     let Some((account, cutoff, idle)) = found else {
         return Ok(0);
     };
+    let configs = app.bot_configs.clone();
     let (closed, changes) = app
         .store
         .write(move |c| {
             let (at, mut changes, mut closed) = (now(), Vec::new(), 0);
+            let config = configs.current(c, account.id)?;
             for ticket in idle {
-                if close(c, &account, ticket, cutoff, at, &mut changes)? {
+                if close(c, &config, ticket, cutoff, at, &mut changes)? {
                     closed += 1;
                 }
             }
@@ -74,18 +76,19 @@ pub async fn close_idle(app: &App) -> Result<usize, AppError> {
 
 fn close(
     c: &mut dyn Conn,
-    account: &Account,
+    config: &BotConfig,
     ticket: TicketId,
     cutoff: chrono::DateTime<chrono::Utc>,
     at: chrono::DateTime<chrono::Utc>,
     changes: &mut Vec<Event>,
 ) -> Result<bool, StoreError> {
+    let account = &config.account;
     if !tickets::resolve_idle(c, account.id, ticket, cutoff, at)? {
         return Ok(false);
     }
     let (channel, _) = tickets::channel_and_contact(c, ticket)?;
     let channel = channels::by_id(c, account.id, channel)?.channel;
-    let flow = crate::bot::flow_of_ticket(c, account, &channel, ticket)?;
+    let flow = crate::bot::flow_of_ticket(c, config, &channel, ticket)?;
     let goodbye = OutboundPayload::Text {
         body: flow.texts.idle_close.clone(),
     };

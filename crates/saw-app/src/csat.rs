@@ -14,6 +14,7 @@ use saw_core::outbound::OutboundPayload;
 use saw_store::repo::{bot, contacts, csat as csat_rows, tickets};
 use saw_store::{Conn, StoreError};
 
+use crate::bot_config::BotConfig;
 use crate::events::Event;
 
 /// How long after the question a rating is still taken as its answer.
@@ -22,17 +23,18 @@ pub const ANSWER_WINDOW: Duration = Duration::hours(24);
 /// Asks the question on a ticket just resolved, when the account wants it.
 pub(crate) fn ask(
     c: &mut dyn Conn,
-    account: &Account,
+    config: &BotConfig,
     channel: &Channel,
     ticket: TicketId,
     contact: ContactId,
     at: DateTime<Utc>,
     changes: &mut Vec<Event>,
 ) -> Result<(), StoreError> {
+    let account = &config.account;
     if !account.conversations.csat || contacts::opted_out(c, contact)? {
         return Ok(());
     }
-    let flow = crate::bot::flow_of_ticket(c, account, channel, ticket)?;
+    let flow = crate::bot::flow_of_ticket(c, config, channel, ticket)?;
     let mut vars = Vars::new();
     vars.insert("protocolo".into(), tickets::protocol(c, ticket)?);
     vars.insert("empresa".into(), account.name.clone());
@@ -70,13 +72,13 @@ pub(crate) fn take_rating(
 /// Thanks the customer for the rating [`take_rating`] recorded.
 pub(crate) fn thank(
     c: &mut dyn Conn,
-    account: &Account,
+    config: &BotConfig,
     channel: &Channel,
     ticket: TicketId,
     at: DateTime<Utc>,
     changes: &mut Vec<Event>,
 ) -> Result<(), StoreError> {
-    let flow = crate::bot::flow_of_ticket(c, account, channel, ticket)?;
+    let flow = crate::bot::flow_of_ticket(c, config, channel, ticket)?;
     let thanks = OutboundPayload::Text {
         body: flow.texts.csat_thanks.clone(),
     };

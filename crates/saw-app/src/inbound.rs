@@ -26,10 +26,11 @@ use saw_core::conversation::{ChannelKind, MessageDirection, TicketStatus};
 use saw_core::ids::{ChannelId, ContactId, TicketId};
 use saw_core::phone;
 use saw_store::repo::messages::{self, NewInbound, StatusApplied};
-use saw_store::repo::{accounts, bot, contacts, tickets};
+use saw_store::repo::{bot, contacts, tickets};
 use saw_store::{Conn, StoreError, now};
 use subtle::ConstantTimeEq;
 
+use crate::bot_config::{BotConfigs, Lazy};
 use crate::events::{self, Event};
 use crate::{App, AppError, channels};
 
@@ -176,12 +177,13 @@ pub(crate) async fn commit(
     routed: Vec<(Channel, InboundEvent)>,
     outcome: WebhookOutcome,
 ) -> Result<WebhookOutcome, AppError> {
+    let configs = app.bot_configs.clone();
     let mut applied = app
         .store
         .write(move |c| {
             let mut outcome = outcome;
             for (channel, event) in &routed {
-                apply(c, channel, event, &mut outcome)?;
+                apply(c, &configs, channel, event, &mut outcome)?;
             }
             Ok::<_, StoreError>(outcome)
         })
@@ -192,12 +194,13 @@ pub(crate) async fn commit(
 
 fn apply(
     c: &mut dyn Conn,
+    configs: &BotConfigs,
     channel: &Channel,
     event: &InboundEvent,
     outcome: &mut WebhookOutcome,
 ) -> Result<(), StoreError> {
     match event {
-        InboundEvent::Message(message) => store_message(c, channel, message, outcome),
+        InboundEvent::Message(message) => store_message(c, configs, channel, message, outcome),
         InboundEvent::Reaction {
             message_external_id,
             emoji,
@@ -230,6 +233,7 @@ fn apply(
 
 fn store_message(
     c: &mut dyn Conn,
+    configs: &BotConfigs,
     channel: &Channel,
     message: &InboundMessage,
     outcome: &mut WebhookOutcome,
@@ -256,7 +260,8 @@ fn store_message(
         },
         at,
     )?;
-    let (ticket, arrival) = ticket_for(c, channel, contact, message, at, outcome)?;
+    let mut config = configs.lazy(channel.account_id);
+    let (ticket, arrival) = ticket_for(c, &mut config, channel, contact, message, at, outcome)?;
     let extras = extras_json(message);
     let message_id = messages::insert_inbound(
         c,
@@ -284,8 +289,8 @@ fn store_message(
         direction: MessageDirection::Inbound,
     });
     if arrival == Arrival::Rating {
-        let account = accounts::by_id(c, channel.account_id)?;
-        crate::csat::thank(c, &account, channel, ticket, at, &mut outcome.events)?;
+        let config = config.get(c)?;
+        crate::csat::thank(c, &config, channel, ticket, at, &mut outcome.events)?;
     }
     // A ticket still with the bot: the bot answers (a new ticket: its greeting and menu).
     let with_bot = match arrival {
@@ -294,14 +299,14 @@ fn store_message(
         Arrival::Continuing => tickets::state(c, ticket)?.status == TicketStatus::Bot,
     };
     if with_bot {
-        let account = accounts::by_id(c, channel.account_id)?;
+        let config = config.get(c)?;
         let turn = match arrival {
             Arrival::New => crate::bot::Turn::NewTicket(message),
             _ => crate::bot::Turn::Message(message),
         };
         crate::bot::converse(
             c,
-            &account,
+            &config,
             channel,
             ticket,
             contact,
@@ -335,6 +340,7 @@ enum Arrival {
 /// resolved within the account's reopening window, or a new one with the bot.
 fn ticket_for(
     c: &mut dyn Conn,
+    config: &mut Lazy<'_>,
     channel: &Channel,
     contact: ContactId,
     message: &InboundMessage,
@@ -344,8 +350,9 @@ fn ticket_for(
     if let Some(ticket) = tickets::open_for_contact(c, contact, channel.id)? {
         return Ok((ticket, Arrival::Continuing));
     }
-    let account = accounts::by_id(c, channel.account_id)?;
-    if let Some(ticket) = crate::csat::take_rating(c, &account, channel, contact, message, at)? {
+    let config = config.get(c)?;
+    let account = &config.account;
+    if let Some(ticket) = crate::csat::take_rating(c, account, channel, contact, message, at)? {
         return Ok((ticket, Arrival::Rating));
     }
     let grace = chrono::Duration::minutes(account.conversations.reopen_grace_minutes);

@@ -9,6 +9,7 @@ pub mod account;
 pub mod auth;
 pub mod bootstrap;
 pub mod bot;
+pub mod bot_config;
 pub mod bot_idle;
 pub mod channels;
 pub mod connection_check;
@@ -84,6 +85,8 @@ pub struct App {
     pub presence: team::Presence,
     /// The active channels with their secrets, for webhooks and sends.
     pub active_channels: channels::ActiveChannels,
+    /// What the bot reads about each account at every turn.
+    pub bot_configs: bot_config::BotConfigs,
 }
 
 impl App {
@@ -102,6 +105,7 @@ impl App {
             counters: Default::default(),
             presence: Default::default(),
             active_channels: Default::default(),
+            bot_configs: Default::default(),
             media: media::MediaStore::new(data_dir.join("media")),
         }
     }

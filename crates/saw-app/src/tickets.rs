@@ -13,7 +13,7 @@ use saw_core::validation::{ValidationError, message_text};
 use saw_store::now;
 use saw_store::repo::messages::{self, MessageRow};
 use saw_store::repo::tickets::{self, TicketRow, Visibility};
-use saw_store::repo::{accounts, audit, channels, outbox};
+use saw_store::repo::{audit, channels, outbox};
 
 use crate::events::{self, Event};
 use crate::{App, AppError};
@@ -473,7 +473,7 @@ pub async fn retry_message(
 /// What a person's state change on a ticket needs after the conditional update: the
 /// account, the ticket's channel and its row as it was.
 struct Changed<'a> {
-    account: &'a saw_core::account::Account,
+    config: &'a crate::bot_config::BotConfig,
     channel: &'a saw_core::channel::Channel,
     ticket: &'a TicketRow,
     at: chrono::DateTime<chrono::Utc>,
@@ -528,6 +528,7 @@ async fn transition(
 ) -> Result<TicketRow, AppError> {
     let (account, visibility, author) = (user.account_id, visibility(user), user.id);
     let entry = actor.audit(account, t.action, format!("ticket {id}"));
+    let configs = app.bot_configs.clone();
     let (row, changes) = app
         .store
         .write(move |c| {
@@ -537,10 +538,10 @@ async fn transition(
                 return Err((t.refusal)());
             }
             let mut changes = vec![events::ticket_changed(c, id)?];
-            let account_row = accounts::by_id(c, account)?;
+            let config = configs.current(c, account)?;
             let channel = channels::by_id(c, account, ticket.channel_id)?.channel;
             let changed = Changed {
-                account: &account_row,
+                config: &config,
                 channel: &channel,
                 ticket: &ticket,
                 at,
@@ -631,7 +632,7 @@ impl TicketAction {
                 then: |c, done, changes| match done.channel.active {
                     true => crate::csat::ask(
                         c,
-                        done.account,
+                        done.config,
                         done.channel,
                         done.ticket.id,
                         done.ticket.contact_id,
@@ -662,7 +663,7 @@ impl TicketAction {
                 then: |c, done, changes| {
                     crate::bot::converse(
                         c,
-                        done.account,
+                        done.config,
                         done.channel,
                         done.ticket.id,
                         done.ticket.contact_id,

@@ -46,6 +46,7 @@ macro_rules! every_migration {
             (14, "0014", "queue_waiting"),
             (15, "0015", "outbox_failed"),
             (16, "0016", "check_without_lists"),
+            (17, "0017", "config_stamp"),
         )
     };
 }

@@ -20,6 +20,25 @@ pub fn flow_for(
     )
 }
 
+/// Every flow of the account, as (channel, name, YAML), oldest first; channel `None` is the
+/// default one.
+pub fn flows(
+    c: &mut dyn Conn,
+    account: AccountId,
+) -> Result<Vec<(Option<ChannelId>, String, String)>, StoreError> {
+    c.query_all(
+        "SELECT channel_id, name, yaml FROM flows WHERE account_id = $1 ORDER BY id",
+        params![account],
+        |r| Ok((r.opt_i64(0)?.map(ChannelId::new), r.text(1)?, r.text(2)?)),
+    )
+}
+
+/// A number that changes with every change to what the bot reads at every turn: accounts,
+/// queues' names, business hours, flows (kept by triggers; random, so it never comes back).
+pub fn config_stamp(c: &mut dyn Conn) -> Result<i64, StoreError> {
+    c.scalar_i64("SELECT stamp FROM config_stamp WHERE id = 1", &[])
+}
+
 /// The account's default flow, as (name, YAML).
 pub fn default_flow(
     c: &mut dyn Conn,
