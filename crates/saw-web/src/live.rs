@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::FromRequestParts;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
@@ -125,35 +125,48 @@ struct Reader {
 enum Item {
     /// What the reader shows may be out of date: read it again.
     Reload,
+    /// An event made for this reader alone.
     Event {
         id: u64,
         kind: &'static str,
         /// JSON.
         data: String,
     },
+    /// A message or ticket event, the same for every reader who may see it.
+    Rendered(Arc<Rendered>),
 }
 
 impl Item {
     fn into_sse(self) -> SseEvent {
-        match self {
-            Item::Reload => SseEvent::default().event("reload").data("{}"),
-            Item::Event { id, kind, data } => SseEvent::default()
+        let event = |id: u64, kind: &'static str, data: &str| {
+            SseEvent::default()
                 .id(id.to_string())
                 .event(kind)
-                .data(data),
+                .data(data)
+        };
+        match self {
+            Item::Reload => SseEvent::default().event("reload").data("{}"),
+            Item::Event { id, kind, data } => event(id, kind, &data),
+            Item::Rendered(rendered) => event(rendered.id, rendered.kind, rendered.data()),
         }
     }
 
     fn into_websocket(self) -> Message {
-        let text = match self {
-            Item::Reload => r#"{"event":"reload","data":{}}"#.to_owned(),
-            // `data` is JSON already: placed as it is, not parsed and written again.
-            Item::Event { id, kind, data } => {
-                format!(r#"{{"id":{id},"event":"{kind}","data":{data}}}"#)
+        match self {
+            Item::Reload => {
+                Message::Text(Utf8Bytes::from_static(r#"{"event":"reload","data":{}}"#))
             }
-        };
-        Message::text(text)
+            Item::Event { id, kind, data } => Message::Text(websocket_text(id, kind, &data).into()),
+            // Shared with every other socket sending it: not copied per reader.
+            Item::Rendered(rendered) => Message::Text(rendered.websocket.clone()),
+        }
     }
+}
+
+/// An event as a WebSocket text message; `data` is JSON already: placed as it is, not parsed
+/// and written again.
+fn websocket_text(id: u64, kind: &str, data: &str) -> String {
+    format!(r#"{{"id":{id},"event":"{kind}","data":{data}}}"#)
 }
 
 impl LiveRequest {
@@ -297,12 +310,8 @@ impl Reader {
             {
                 return None;
             }
-            if let Some((kind, data)) = self.shown(&numbered).await {
-                return Some(Item::Event {
-                    id: numbered.id,
-                    kind,
-                    data,
-                });
+            if let Some(item) = self.shown(&numbered).await {
+                return Some(item);
             }
         }
     }
@@ -324,34 +333,35 @@ impl Reader {
         }
     }
 
-    /// The event as this reader sees it (kind and JSON), or `None` when it may not. Message
-    /// and ticket events are read and serialised once for every reader ([`Rendered`]); who
-    /// may see them is decided here, in memory.
-    async fn shown(&self, numbered: &Numbered) -> Option<(&'static str, String)> {
-        let event = numbered.event.as_ref();
-        match event {
+    /// The event as this reader sees it, or `None` when it may not. Message and ticket
+    /// events are read and serialised once for every reader ([`Rendered`]); who may see them
+    /// is decided here, in memory.
+    async fn shown(&self, numbered: &Numbered) -> Option<Item> {
+        let id = numbered.id;
+        match numbered.event.as_ref() {
             Event::ChannelHealth {
                 channel_id,
                 healthy,
                 ..
-            } => self.user.role.sees_all_queues().then(|| {
-                (
-                    "channel.health",
+            } => self.user.role.sees_all_queues().then(|| Item::Event {
+                id,
+                kind: "channel.health",
+                data:
                     json!({"type": "channel.health", "channel_id": channel_id, "healthy": healthy})
                         .to_string(),
-                )
             }),
-            Event::PresenceChanged { user_id, .. } => Some((
-                "presence.changed",
-                json!({"type": "presence.changed", "user_id": user_id}).to_string(),
-            )),
+            Event::PresenceChanged { user_id, .. } => Some(Item::Event {
+                id,
+                kind: "presence.changed",
+                data: json!({"type": "presence.changed", "user_id": user_id}).to_string(),
+            }),
             Event::UserChanged { .. } | Event::QueueChanged { .. } => None,
             _ => {
                 let rendered = self.state.rendered.get(&self.state.app, numbered).await?;
                 rendered
                     .audience
                     .admits(&self.user, &self.queues)
-                    .then(|| (rendered.kind, rendered.data.clone()))
+                    .then_some(Item::Rendered(rendered))
             }
         }
     }
@@ -360,9 +370,33 @@ impl Reader {
 /// A message or ticket event as every reader who may see it gets it: read from the store
 /// and serialised once, however many streams are open.
 pub struct Rendered {
+    id: u64,
     kind: &'static str,
-    data: String,
+    /// The whole WebSocket message, which holds the SSE `data` too.
+    websocket: Utf8Bytes,
+    /// Where the JSON `data` lies in `websocket`.
+    data: std::ops::Range<usize>,
     audience: Audience,
+}
+
+impl Rendered {
+    fn new(id: u64, kind: &'static str, data: &str, audience: Audience) -> Self {
+        let websocket = websocket_text(id, kind, data);
+        // The data is the text's last field, before its closing brace.
+        let end = websocket.len() - 1;
+        Rendered {
+            id,
+            kind,
+            data: end - data.len()..end,
+            websocket: websocket.into(),
+            audience,
+        }
+    }
+
+    /// The JSON `data` of the event.
+    fn data(&self) -> &str {
+        &self.websocket[self.data.clone()]
+    }
 }
 
 /// The latest events' [`Rendered`] forms. The first reader that needs one renders it
@@ -507,11 +541,12 @@ async fn render(app: &App, events: &[Numbered]) -> Vec<Option<Arc<Rendered>>> {
         .map(|(numbered, kind)| {
             let (kind, _) = kind?;
             let rendered = match rows.next()?? {
-                ShownRow::Ticket(ticket) => Rendered {
+                ShownRow::Ticket(ticket) => Rendered::new(
+                    numbered.id,
                     kind,
-                    data: json!({"type": kind, "ticket": ticket_json(&ticket)}).to_string(),
-                    audience: Audience::of(&ticket),
-                },
+                    &json!({"type": kind, "ticket": ticket_json(&ticket)}).to_string(),
+                    Audience::of(&ticket),
+                ),
                 ShownRow::Message(message, audience) => {
                     let ticket_id = message.ticket_id;
                     let mut data =
@@ -519,14 +554,33 @@ async fn render(app: &App, events: &[Numbered]) -> Vec<Option<Arc<Rendered>>> {
                     if let Event::MessageStatus { status, .. } = numbered.event.as_ref() {
                         data["status"] = json!(status.as_str());
                     }
-                    Rendered {
-                        kind,
-                        data: data.to_string(),
-                        audience,
-                    }
+                    Rendered::new(numbered.id, kind, &data.to_string(), audience)
                 }
             };
             Some(Arc::new(rendered))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rendered_event_is_one_websocket_message_that_holds_the_sse_data() {
+        let data =
+            json!({"type": "message.created", "message": {"text": "Olá, <b>\"tudo\"</b> 🙂"}})
+                .to_string();
+        let audience = Audience {
+            queue: None,
+            assignee: None,
+        };
+        let rendered = Rendered::new(42, "message.created", &data, audience);
+        assert_eq!(rendered.data(), data);
+        let message: serde_json::Value = serde_json::from_str(&rendered.websocket).unwrap();
+        assert_eq!(
+            message,
+            json!({"id": 42, "event": "message.created", "data": serde_json::from_str::<serde_json::Value>(&data).unwrap()})
+        );
+    }
 }
