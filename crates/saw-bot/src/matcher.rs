@@ -20,6 +20,10 @@
 //!
 //! Anything else is a miss.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::flow::AutoReply;
@@ -220,20 +224,24 @@ impl<'a> Matcher<'a> {
         if let Some(i) = self
             .choices
             .iter()
-            .position(|c| text::fold(c.title) == folded)
+            .position(|c| phrase(c.title).folded == folded)
         {
             return option(i, MatchedBy::Title);
         }
         let words: Vec<String> = text::content(message).into_iter().map(|t| t.word).collect();
         let fits: Vec<usize> = (0..self.choices.len())
             .filter(|i| {
-                let synonyms: Vec<String> = self.choices[*i]
+                let phrases: Vec<Rc<Phrase>> = self.choices[*i]
                     .synonyms
                     .iter()
-                    .flat_map(|s| text::content(s))
-                    .map(|t| t.word)
+                    .map(|s| phrase(s))
                     .collect();
-                !synonyms.is_empty() && words.iter().all(|w| synonyms.contains(w))
+                let synonyms: Vec<&str> = phrases
+                    .iter()
+                    .flat_map(|p| &p.content)
+                    .map(|t| t.word.as_str())
+                    .collect();
+                !synonyms.is_empty() && words.iter().all(|w| synonyms.contains(&w.as_str()))
             })
             .collect();
         match fits.as_slice() {
@@ -256,13 +264,12 @@ impl<'a> Matcher<'a> {
             .iter()
             .enumerate()
             .filter_map(|(i, c)| {
-                let title = text::fold(c.title);
-                if text::within_typo_tolerance(&folded, &title) {
+                let title = phrase(c.title);
+                if text::within_typo_tolerance(&folded, &title.folded) {
                     return Some((0, i));
                 }
-                let title_words = text::terms(c.title);
-                let fits = contains_all(&all, &text::content(c.title))
-                    || contains_all(&title_words, &meaningful);
+                let fits =
+                    contains_all(&all, &title.content) || contains_all(&title.terms, &meaningful);
                 fits.then_some((1, i))
             })
             .collect();
@@ -290,7 +297,41 @@ pub fn auto_reply(rules: &[AutoReply], message: &str) -> Option<usize> {
     rules.iter().position(|rule| {
         rule.keywords
             .iter()
-            .any(|keyword| contains_all(&terms, &text::content(keyword)))
+            .any(|keyword| contains_all(&terms, &phrase(keyword).content))
+    })
+}
+
+/// A text of the flow (an option's title, a synonym, a keyword) in the forms messages are
+/// compared with.
+struct Phrase {
+    folded: String,
+    terms: Vec<Term>,
+    content: Vec<Term>,
+}
+
+/// The [`Phrase`] of `text`, worked out once per thread: every message is compared with the
+/// same few titles and keywords, and folding and stemming them again each time was most of
+/// the matcher's work. Keyed by the text itself, so an edited flow never meets stale forms.
+fn phrase(text: &str) -> Rc<Phrase> {
+    /// Enough for the texts of several large flows; past it the memo starts over.
+    const KEPT: usize = 2048;
+    thread_local! {
+        static PHRASES: RefCell<HashMap<Box<str>, Rc<Phrase>>> = RefCell::new(HashMap::new());
+    }
+    PHRASES.with_borrow_mut(|phrases| {
+        if let Some(known) = phrases.get(text) {
+            return known.clone();
+        }
+        if phrases.len() >= KEPT {
+            phrases.clear();
+        }
+        let made = Rc::new(Phrase {
+            folded: text::fold(text),
+            terms: text::terms(text),
+            content: text::content(text),
+        });
+        phrases.insert(text.into(), made.clone());
+        made
     })
 }
 
