@@ -164,18 +164,28 @@ impl Serving {
     /// The server's (resident now, peak) memory in bytes. With `taskset` in front, the
     /// server is taskset's child only until taskset execs it: the pid is the same.
     pub fn memory(&self) -> Option<(u64, u64)> {
+        Some((self.status_bytes("VmRSS:")?, self.status_bytes("VmHWM:")?))
+    }
+
+    /// The part of the resident memory that is the server's own (heap, stacks), in bytes.
+    /// The rest is the binary's code and the libraries, mapped from the page cache: how
+    /// much of that counts depends on how the kernel cached the file (the same binary,
+    /// copied two ways, showed 16.3 and 18.6 MB), not on what the server does.
+    pub fn own_memory(&self) -> Option<u64> {
+        self.status_bytes("RssAnon:")
+    }
+
+    /// A `/proc/{pid}/status` field given in kB, in bytes.
+    fn status_bytes(&self, name: &str) -> Option<u64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-        let field = |name: &str| {
-            status
-                .lines()
-                .find(|l| l.starts_with(name))?
-                .split_whitespace()
-                .nth(1)?
-                .parse::<u64>()
-                .ok()
-                .map(|kb| kb * 1024)
-        };
-        Some((field("VmRSS:")?, field("VmHWM:")?))
+        status
+            .lines()
+            .find(|l| l.starts_with(name))?
+            .split_whitespace()
+            .nth(1)?
+            .parse::<u64>()
+            .ok()
+            .map(|kb| kb * 1024)
     }
 
     /// CPU time the server has used so far, all its threads together (user and system).

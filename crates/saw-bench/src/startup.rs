@@ -45,18 +45,19 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
         // The first start creates the admin (and migrates the empty database).
         saw.serve(pin).await?.stop();
         let mut starts = Vec::with_capacity(STARTS);
-        let mut idle = 0;
+        let (mut idle, mut own) = (0, 0);
         for _ in 0..STARTS {
             let serving = saw.serve(pin).await?;
             starts.push(serving.start_to_ready.as_secs_f64() * 1000.0);
             tokio::time::sleep(Duration::from_secs(2)).await;
             idle = serving.memory().map_or(0, |(now, _)| now);
+            own = serving.own_memory().unwrap_or(0);
             serving.stop();
         }
         starts.sort_by(f64::total_cmp);
-        figures.push((starts[STARTS / 2], idle as f64 / 1e6));
+        figures.push((starts[STARTS / 2], idle as f64 / 1e6, own as f64 / 1e6));
     }
-    let ((empty_start, empty_rss), (full_start, full_rss)) = (figures[0], figures[1]);
+    let ((empty_start, empty_rss, _), (full_start, full_rss, full_own)) = (figures[0], figures[1]);
     let mut report = Report::new("startup", database::name(args.backend));
     report.setup = vec![
         ("tickets".into(), tickets.to_string()),
@@ -78,6 +79,12 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
         .against("empty database", empty_start),
         Figure::new(format!("idle RSS, {tickets} tickets"), full_rss, "MB")
             .against("empty database", empty_rss),
+        Figure::new(
+            format!("idle RssAnon (its own), {tickets} tickets"),
+            full_own,
+            "MB",
+        )
+        .against("all of its RSS", full_rss),
     ];
     empty.remove(args.keep_data).await;
     full.remove(args.keep_data).await;
