@@ -12,11 +12,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use saw_core::account::Language;
 use saw_core::conversation::{MessageDirection, TicketStatus};
-use saw_core::ids::{AccountId, TicketId, UserId};
+use saw_core::ids::{AccountId, QueueId, TicketId, UserId};
 use saw_core::user::User;
 use saw_store::now;
 use saw_store::repo::{accounts, push, settings, tickets, users};
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use web_push_native::WebPushBuilder;
 use web_push_native::jwt_simple::algorithms::ES256KeyPair;
 
@@ -26,6 +26,8 @@ use crate::{App, AppError};
 const KEY_SETTING: &str = "vapid_private_key";
 /// How long a push service keeps a notification for a phone that is off: an hour.
 const TTL: std::time::Duration = std::time::Duration::from_secs(3600);
+/// The most events looked at together (one read of the subscriptions for them all).
+const READ_TOGETHER: usize = 64;
 
 /// SAW's VAPID key pair.
 pub struct Vapid {
@@ -101,81 +103,138 @@ pub fn spawn(app: App, http: reqwest::Client) -> tokio::task::JoinHandle<()> {
         let mut told: VecDeque<(TicketId, bool)> = VecDeque::with_capacity(1024);
         let mut vapid_key: Option<Arc<Vapid>> = None;
         loop {
-            let numbered = match events.recv().await {
-                Ok(n) => n,
+            // The events already there are looked at together: one read for a burst.
+            let mut ready = match events.recv().await {
+                Ok(n) => vec![n.event],
                 Err(RecvError::Lagged(_)) => continue,
                 Err(RecvError::Closed) => return,
             };
-            let notice = match recipients(&app, &numbered.event).await {
-                Ok(Some(n)) => n,
-                Ok(None) => continue,
+            while ready.len() < READ_TOGETHER {
+                match events.try_recv() {
+                    Ok(n) => ready.push(n.event),
+                    Err(TryRecvError::Lagged(_)) => continue,
+                    Err(_) => break,
+                }
+            }
+            let notices = match recipients(&app, &ready).await {
+                Ok(notices) => notices,
                 Err(error) => {
                     tracing::warn!(%error, "finding whom to notify failed");
                     continue;
                 }
             };
-            if notice.new_ticket {
-                if told.contains(&(notice.ticket, true)) {
-                    continue;
-                }
-                if told.len() == 1024 {
-                    told.pop_front();
-                }
-                told.push_back((notice.ticket, true));
-            }
-            if vapid_key.is_none() {
-                match vapid(&app).await {
-                    Ok(v) => vapid_key = Some(Arc::new(v)),
-                    Err(error) => {
-                        tracing::warn!(%error, "the VAPID key is unavailable");
-                        continue;
-                    }
-                }
-            }
-            if let Some(key) = &vapid_key {
-                deliver(&app, &http, key, notice).await;
+            for notice in notices {
+                tell(&app, &http, &mut told, &mut vapid_key, notice).await;
             }
         }
     })
 }
 
-/// Who hears of this event: the queue's members for a ticket that starts waiting, the
-/// assignee for a customer's message; never someone whose inbox is open here.
-async fn recipients(app: &App, event: &Event) -> Result<Option<Notice>, AppError> {
-    let (account, ticket, new_ticket) = match event {
+/// Sends one notice, unless it announces a ticket already announced.
+async fn tell(
+    app: &App,
+    http: &reqwest::Client,
+    told: &mut VecDeque<(TicketId, bool)>,
+    vapid_key: &mut Option<Arc<Vapid>>,
+    notice: Notice,
+) {
+    if notice.new_ticket {
+        if told.contains(&(notice.ticket, true)) {
+            return;
+        }
+        if told.len() == 1024 {
+            told.pop_front();
+        }
+        told.push_back((notice.ticket, true));
+    }
+    if vapid_key.is_none() {
+        match vapid(app).await {
+            Ok(v) => *vapid_key = Some(Arc::new(v)),
+            Err(error) => {
+                tracing::warn!(%error, "the VAPID key is unavailable");
+                return;
+            }
+        }
+    }
+    if let Some(key) = vapid_key {
+        deliver(app, http, key, notice).await;
+    }
+}
+
+/// Who hears of these events: the queue's members for a ticket that starts waiting, the
+/// assignee for a customer's message; never someone whose inbox is open here. One read for
+/// them all.
+async fn recipients(app: &App, events: &[Arc<Event>]) -> Result<Vec<Notice>, AppError> {
+    let wanted: Vec<Wanted> = events.iter().filter_map(|e| wanted(e)).collect();
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found = app
+        .store
+        .read(move |c| {
+            wanted
+                .into_iter()
+                .map(|w| {
+                    let to = match w.queue {
+                        Some(q) => push::of_queue(c, q)?,
+                        None => push::of_assignee(c, w.ticket)?,
+                    };
+                    Ok((w, to))
+                })
+                .collect::<Result<Vec<_>, saw_store::StoreError>>()
+        })
+        .await?;
+    Ok(found
+        .into_iter()
+        .filter_map(|(w, mut to)| {
+            to.retain(|(user, _, _)| !app.presence.is_online(*user));
+            (!to.is_empty()).then_some(Notice {
+                account: w.account,
+                ticket: w.ticket,
+                to,
+                new_ticket: w.new_ticket,
+            })
+        })
+        .collect())
+}
+
+/// An event someone may have to hear of, and whose subscriptions to read for it.
+struct Wanted {
+    account: AccountId,
+    ticket: TicketId,
+    new_ticket: bool,
+    /// The queue whose members hear of a ticket that starts waiting; `None`: the ticket's
+    /// assignee.
+    queue: Option<QueueId>,
+}
+
+fn wanted(event: &Event) -> Option<Wanted> {
+    match *event {
         Event::TicketChanged {
             account_id,
             ticket_id,
             status: TicketStatus::Pending,
-            queue_id: Some(_),
+            queue_id: Some(queue),
             ..
-        } => (*account_id, *ticket_id, true),
+        } => Some(Wanted {
+            account: account_id,
+            ticket: ticket_id,
+            new_ticket: true,
+            queue: Some(queue),
+        }),
         Event::MessageCreated {
             account_id,
             ticket_id,
             direction: MessageDirection::Inbound,
             ..
-        } => (*account_id, *ticket_id, false),
-        _ => return Ok(None),
-    };
-    let queue = match event {
-        Event::TicketChanged { queue_id, .. } => *queue_id,
+        } => Some(Wanted {
+            account: account_id,
+            ticket: ticket_id,
+            new_ticket: false,
+            queue: None,
+        }),
         _ => None,
-    };
-    let mut to = app
-        .store
-        .read(move |c| match queue {
-            Some(q) => push::of_queue(c, q),
-            None => push::of_assignee(c, ticket),
-        })
-        .await?;
-    to.retain(|(user, _, _)| !app.presence.is_online(*user));
-    Ok((!to.is_empty()).then_some(Notice {
-        account,
-        ticket,
-        to,
-        new_ticket,
-    }))
+    }
 }
 
 async fn deliver(app: &App, http: &reqwest::Client, vapid: &Vapid, notice: Notice) {

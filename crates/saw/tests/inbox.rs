@@ -1414,6 +1414,27 @@ async fn web_push_reaches_an_agent_whose_inbox_is_closed() {
     assert_eq!(message["ticket_id"], ticket);
     assert_eq!(message["body"], "Maria Souza · Comercial");
 
+    // The next customer who waits is told of too, once.
+    let next = customer_waits_in(&server, &admin, &token, "pedro", "Comercial").await;
+    let mut to_ana = Vec::new();
+    for _ in 0..100 {
+        to_ana = seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(p, _, _)| p == "/ana")
+            .map(|(_, _, body)| body.clone())
+            .collect();
+        if to_ana.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(to_ana.len(), 2, "one notification per waiting ticket");
+    let plain = web_push_native::decrypt(to_ana[1].clone(), &secret, &auth).unwrap();
+    let message: Value = serde_json::from_slice(&plain).unwrap();
+    assert_eq!(message["ticket_id"], next, "{message}");
+
     // The push service forgot the old phone: so does SAW.
     let mut left = 2;
     for _ in 0..100 {
