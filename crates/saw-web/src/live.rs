@@ -31,13 +31,14 @@ use futures_util::{FutureExt, SinkExt, Stream, StreamExt};
 use saw_app::App;
 use saw_app::events::{Event, Numbered, Resume};
 use saw_app::tickets::{Audience, Shown, ShownRow};
-use saw_core::ids::QueueId;
+use saw_core::ids::{QueueId, TicketId};
 use saw_core::user::User;
+use serde::Serialize;
 use serde_json::json;
 use tokio::sync::OnceCell;
 use tokio::sync::broadcast::{self, error::RecvError};
 
-use crate::api::tickets::{message_json, ticket_json};
+use crate::api::views::{MessageView, TicketView};
 use crate::state::AppState;
 
 /// How often an idle stream shows it is alive (an SSE comment, a WebSocket ping), so
@@ -528,6 +529,25 @@ fn row_shown(event: &Event) -> Option<(&'static str, Shown)> {
     }
 }
 
+/// The `data` of a ticket event.
+#[derive(Serialize)]
+struct TicketEvent<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    ticket: TicketView<'a>,
+}
+
+/// The `data` of a message event; `status` only in `message.status`.
+#[derive(Serialize)]
+struct MessageEvent<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    ticket_id: TicketId,
+    message: MessageView<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'static str>,
+}
+
 async fn render(app: &App, events: &[Numbered]) -> Vec<Option<Arc<Rendered>>> {
     let kinds: Vec<_> = events.iter().map(|n| row_shown(&n.event)).collect();
     let wanted = kinds.iter().flatten().map(|(_, shown)| *shown).collect();
@@ -541,20 +561,27 @@ async fn render(app: &App, events: &[Numbered]) -> Vec<Option<Arc<Rendered>>> {
         .map(|(numbered, kind)| {
             let (kind, _) = kind?;
             let rendered = match rows.next()?? {
-                ShownRow::Ticket(ticket) => Rendered::new(
-                    numbered.id,
-                    kind,
-                    &json!({"type": kind, "ticket": ticket_json(&ticket)}).to_string(),
-                    Audience::of(&ticket),
-                ),
+                ShownRow::Ticket(ticket) => {
+                    let data = TicketEvent {
+                        kind,
+                        ticket: TicketView::of(&ticket),
+                    };
+                    let data = serde_json::to_string(&data).ok()?;
+                    Rendered::new(numbered.id, kind, &data, Audience::of(&ticket))
+                }
                 ShownRow::Message(message, audience) => {
-                    let ticket_id = message.ticket_id;
-                    let mut data =
-                        json!({"type": kind, "ticket_id": ticket_id, "message": message_json(&message)});
-                    if let Event::MessageStatus { status, .. } = numbered.event.as_ref() {
-                        data["status"] = json!(status.as_str());
-                    }
-                    Rendered::new(numbered.id, kind, &data.to_string(), audience)
+                    let status = match numbered.event.as_ref() {
+                        Event::MessageStatus { status, .. } => Some(status.as_str()),
+                        _ => None,
+                    };
+                    let data = MessageEvent {
+                        kind,
+                        ticket_id: message.ticket_id,
+                        message: MessageView::of(&message),
+                        status,
+                    };
+                    let data = serde_json::to_string(&data).ok()?;
+                    Rendered::new(numbered.id, kind, &data, audience)
                 }
             };
             Some(Arc::new(rendered))

@@ -7,6 +7,7 @@ mod quick_replies;
 pub(crate) mod reports;
 mod tags;
 pub(crate) mod tickets;
+pub(crate) mod views;
 
 use axum::extract::{FromRequest, Request, State};
 use axum::http::StatusCode;

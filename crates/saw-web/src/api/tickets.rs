@@ -4,13 +4,14 @@ use axum::Json;
 use axum::extract::{FromRequest, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use saw_app::tickets::{Compose, TicketAction};
-use saw_core::conversation::{MessageKind, TicketStatus};
+use saw_core::conversation::TicketStatus;
 use saw_core::ids::{MessageId, TicketId};
 use saw_store::repo::messages::MessageRow;
 use saw_store::repo::tickets::TicketRow;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::views::{MessageView, TicketView};
 use crate::error::ApiError;
 use crate::extract::ApiUser;
 use crate::state::AppState;
@@ -164,82 +165,11 @@ pub async fn transfer(
 }
 
 pub(crate) fn ticket_json(t: &TicketRow) -> Value {
-    json!({
-        "id": t.id,
-        "status": t.status.as_str(),
-        "protocol": t.protocol,
-        "queue": t.queue.as_ref().map(|(id, name)| json!({"id": id, "name": name})),
-        "assignee": t.assignee.as_ref().map(|(id, name)| json!({"id": id, "name": name})),
-        "channel": {"id": t.channel_id, "kind": t.channel_kind, "name": t.channel_name},
-        "contact": {
-            "id": t.contact_id,
-            "name": t.contact_name,
-            "phone": t.contact_phone,
-            "external_id": t.contact_external_id,
-            "opted_out": t.contact_opted_out,
-        },
-        "created_at": t.created_at,
-        "last_message_at": t.last_message_at,
-        "csat_rating": t.csat_rating,
-        "tags": t.tags.iter().map(super::tags::tag_json).collect::<Vec<_>>(),
-    })
+    serde_json::to_value(TicketView::of(t)).unwrap_or_default()
 }
 
 pub(crate) fn message_json(m: &MessageRow) -> Value {
-    // The provider's raw JSON is exposed only for kinds SAW cannot show.
-    let raw = (m.kind == MessageKind::Unsupported)
-        .then(|| {
-            m.raw
-                .as_deref()
-                .and_then(|r| serde_json::from_str::<Value>(r).ok())
-        })
-        .flatten();
-    let extras = (m.kind != MessageKind::Unsupported)
-        .then(|| {
-            m.raw
-                .as_deref()
-                .and_then(|r| serde_json::from_str::<Value>(r).ok())
-        })
-        .flatten();
-    json!({
-        "id": m.id,
-        "direction": m.direction.as_str(),
-        "kind": m.kind.as_str(),
-        "text": m.body,
-        "media": media_json(m),
-        "location": extras.as_ref().and_then(|e| e.get("location")).cloned(),
-        "contacts": extras.as_ref().and_then(|e| e.get("contacts")).cloned(),
-        "chosen_option": extras.as_ref().and_then(|e| e.get("chosen")).cloned(),
-        "status": m.status.as_str(),
-        "error": m.error,
-        "author": m.author.as_ref().map(|(id, name)| json!({"id": id, "name": name})),
-        "private": m.is_note,
-        "reply_to": m.reply_to,
-        "reaction": m.reaction,
-        "provider_id": m.provider_id,
-        "raw": raw,
-        "created_at": m.created_at,
-    })
-}
-
-/// A message's file: where it stands, and its URL once it is in SAW's media store.
-fn media_json(m: &MessageRow) -> Option<Value> {
-    let info = m.media.as_ref();
-    if m.media_ref.is_none() && info.is_none() {
-        return None;
-    }
-    let state = info.map(|i| i.state.as_str());
-    Some(json!({
-        "id": m.media_ref,
-        "type": m.media_type,
-        "state": state,
-        "size": info.and_then(|i| i.size),
-        "filename": info.and_then(|i| i.filename.clone()),
-        "error": info.filter(|i| i.state == "unavailable").and_then(|i| i.error.clone()),
-        "url": (state == Some("ready")).then(|| {
-            format!("/api/v1/tickets/{}/messages/{}/media", m.ticket_id, m.id)
-        }),
-    }))
+    serde_json::to_value(MessageView::of(m)).unwrap_or_default()
 }
 
 /// `{"text"}`, `{"menu": {...}}` or `{"template": {...}}` (exactly one), and `private`.
