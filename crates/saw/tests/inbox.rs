@@ -1286,17 +1286,16 @@ async fn a_reply_quotes_the_message_it_answers() {
     assert_eq!(answer["error"]["code"], "unknown_reply_to");
 }
 
+/// Each notification a fake push service got: (path, headers, body).
+type Pushed = std::sync::Arc<std::sync::Mutex<Vec<(String, axum::http::HeaderMap, Vec<u8>)>>>;
+
 /// A push service that records each notification and answers `410 Gone` for endpoints
 /// under `/gone/`.
-async fn fake_push_service() -> (
-    String,
-    std::sync::Arc<std::sync::Mutex<Vec<(String, axum::http::HeaderMap, Vec<u8>)>>>,
-) {
+async fn fake_push_service() -> (String, Pushed) {
     use axum::extract::{Request, State};
-    type Seen = std::sync::Arc<std::sync::Mutex<Vec<(String, axum::http::HeaderMap, Vec<u8>)>>>;
-    let seen: Seen = Default::default();
+    let seen: Pushed = Default::default();
     let app = axum::Router::new()
-        .fallback(|State(seen): State<Seen>, request: Request| async move {
+        .fallback(|State(seen): State<Pushed>, request: Request| async move {
             let path = request.uri().path().to_owned();
             let headers = request.headers().clone();
             let body = axum::body::to_bytes(request.into_body(), 1 << 20)
@@ -1315,6 +1314,29 @@ async fn fake_push_service() -> (
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (base, seen)
+}
+
+/// The notifications sent to `path`, once there are `count` of them (or after 5 s).
+async fn pushed_to(
+    seen: &Pushed,
+    path: &str,
+    count: usize,
+) -> Vec<(axum::http::HeaderMap, Vec<u8>)> {
+    let mut found = Vec::new();
+    for _ in 0..100 {
+        found = seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(p, _, _)| p == path)
+            .map(|(_, headers, body)| (headers.clone(), body.clone()))
+            .collect();
+        if found.len() >= count {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    found
 }
 
 #[tokio::test]
@@ -1380,20 +1402,11 @@ async fn web_push_reaches_an_agent_whose_inbox_is_closed() {
 
     // A customer waits in Comercial; Ana's inbox is closed: her phone hears of it.
     let ticket = customer_waits_in(&server, &admin, &token, "joana", "Comercial").await;
-    let mut delivered = None;
-    for _ in 0..100 {
-        delivered = seen
-            .lock()
-            .unwrap()
-            .iter()
-            .find(|(p, _, _)| p == "/ana")
-            .cloned();
-        if delivered.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let (_, headers, body) = delivered.expect("the push service got the notification");
+    let (headers, body) = pushed_to(&seen, "/ana", 1)
+        .await
+        .into_iter()
+        .next()
+        .expect("the push service got the notification");
     assert_eq!(headers["content-encoding"], "aes128gcm");
     assert!(
         headers["authorization"]
@@ -1416,22 +1429,9 @@ async fn web_push_reaches_an_agent_whose_inbox_is_closed() {
 
     // The next customer who waits is told of too, once.
     let next = customer_waits_in(&server, &admin, &token, "pedro", "Comercial").await;
-    let mut to_ana = Vec::new();
-    for _ in 0..100 {
-        to_ana = seen
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|(p, _, _)| p == "/ana")
-            .map(|(_, _, body)| body.clone())
-            .collect();
-        if to_ana.len() >= 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let to_ana = pushed_to(&seen, "/ana", 2).await;
     assert_eq!(to_ana.len(), 2, "one notification per waiting ticket");
-    let plain = web_push_native::decrypt(to_ana[1].clone(), &secret, &auth).unwrap();
+    let plain = web_push_native::decrypt(to_ana[1].1.clone(), &secret, &auth).unwrap();
     let message: Value = serde_json::from_slice(&plain).unwrap();
     assert_eq!(message["ticket_id"], next, "{message}");
 
