@@ -20,8 +20,9 @@ use saw_store::{Conn, StoreError};
 use crate::bot_config::{BotConfig, with_greeting};
 use crate::events::{self, Event};
 
-/// The flow written in `yaml`, parsed only when that text was not parsed lately: every
-/// message the bot answers reads its flow, which changes only when an admin publishes one.
+/// A draft flow written in `yaml`, parsed only when that text was not parsed lately: every
+/// message of a sandbox conversation trying the draft reads it again. (Published flows are
+/// parsed once per change, in [`BotConfig`].)
 fn parsed(yaml: &str) -> Result<Flow, saw_bot::FlowError> {
     /// The texts parsed last, newest at the end.
     static PARSED: Mutex<Vec<(String, Flow)>> = Mutex::new(Vec::new());
