@@ -12,6 +12,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// The live stream's events, read and serialised once for every reader.
     pub rendered: Arc<crate::live::RenderedEvents>,
+    /// When the live streams read their user again.
+    pub recheck: Arc<crate::live::RecheckPeriods>,
 }
 
 impl AppState {
@@ -21,6 +23,7 @@ impl AppState {
             web: Arc::new(web),
             metrics: Default::default(),
             rendered: Default::default(),
+            recheck: Default::default(),
         }
     }
 }
