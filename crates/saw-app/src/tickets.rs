@@ -471,7 +471,7 @@ pub async fn retry_message(
 }
 
 /// What a person's state change on a ticket needs after the conditional update: the
-/// account, the ticket's channel and its row as it was.
+/// account as the bot sees it, the ticket's channel and its row as it was.
 struct Changed<'a> {
     config: &'a crate::bot_config::BotConfig,
     channel: &'a saw_core::channel::Channel,

@@ -12,13 +12,14 @@ use saw_store::repo::tags::Tag;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::views::TagView;
 use super::{ApiJson, require_admin};
 use crate::error::ApiError;
 use crate::extract::ApiUser;
 use crate::state::AppState;
 
 pub(crate) fn tag_json(tag: &Tag) -> Value {
-    json!({"id": tag.id, "name": tag.name, "color": tag.color})
+    serde_json::to_value(TagView::of(tag)).unwrap_or_default()
 }
 
 fn items(tags: &[Tag]) -> Json<Value> {
