@@ -76,13 +76,12 @@ fn flow_of(
 
 /// What the bot needs to know about this conversation.
 fn context(
-    c: &mut dyn Conn,
     config: &BotConfig,
     protocol: String,
-    contact: ContactId,
+    fields: &str,
     name: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<Context, StoreError> {
+) -> Context {
     let default_queue = config
         .default_queue()
         .map(|(_, name)| name.to_owned())
@@ -94,9 +93,8 @@ fn context(
     ctx.language = config.account.language;
     ctx.hours = config.schedules.account.clone();
     ctx.queue_hours = config.queue_hours.clone();
-    ctx.fields = serde_json::from_str::<BTreeMap<String, String>>(&contacts::fields(c, contact)?)
-        .unwrap_or_default();
-    Ok(ctx)
+    ctx.fields = serde_json::from_str::<BTreeMap<String, String>>(fields).unwrap_or_default();
+    ctx
 }
 
 /// What the customer's message is to the bot: a tapped option, text, or something else.
@@ -133,10 +131,10 @@ pub(crate) fn converse(
     let seen = bot::ticket_for_bot(c, ticket)?;
     let flow = flow_of(c, config, channel, seen.trial)?;
     let name = match turn {
-        Turn::NewTicket(m) | Turn::Message(m) => m.contact_name.clone(),
-        Turn::Restart => contacts::name(c, contact)?,
+        Turn::NewTicket(m) | Turn::Message(m) => m.contact_name.as_deref(),
+        Turn::Restart => seen.contact_name.as_deref(),
     };
-    let mut ctx = context(c, config, seen.protocol, contact, name.as_deref(), now)?;
+    let mut ctx = context(config, seen.protocol, &seen.contact_fields, name, now);
     let stored = match turn {
         Turn::Message(message) => seen
             .state
@@ -164,11 +162,17 @@ pub(crate) fn converse(
         send(c, channel, ticket, reply, now, changes)?;
     }
     keep_records(c, &config.account, ticket, contact, &step.records, now)?;
-    let state = step
-        .state
-        .as_ref()
-        .and_then(|s| serde_json::to_string(s).ok());
-    bot::set_state(c, ticket, state.as_deref())?;
+    // Handing over and resolving clear the bot's state themselves.
+    if !matches!(
+        step.outcome,
+        Outcome::RouteToQueue { .. } | Outcome::Resolved
+    ) {
+        let state = step
+            .state
+            .as_ref()
+            .and_then(|s| serde_json::to_string(s).ok());
+        bot::set_state(c, ticket, state.as_deref())?;
+    }
     match step.outcome {
         Outcome::Continue => return Ok(()),
         Outcome::RouteToQueue { reason, .. } => {

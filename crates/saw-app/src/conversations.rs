@@ -66,7 +66,7 @@ pub async fn start(
             }
             let mut changes = Vec::new();
             let ticket = match tickets::open_for_contact(c, contact, channel_id)? {
-                Some(ticket) => ticket,
+                Some((ticket, _)) => ticket,
                 None => {
                     let queue = queues::default_queue(c, account)?.map(|q| q.id);
                     let new_ticket = tickets::NewTicket {

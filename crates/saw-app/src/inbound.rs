@@ -296,7 +296,7 @@ fn store_message(
     let with_bot = match arrival {
         Arrival::New => true,
         Arrival::Rating => false,
-        Arrival::Continuing => tickets::state(c, ticket)?.status == TicketStatus::Bot,
+        Arrival::Continuing { with_bot } => with_bot,
     };
     if with_bot {
         let config = config.get(c)?;
@@ -327,8 +327,8 @@ fn store_message(
 /// How a customer's message meets its ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Arrival {
-    /// Their unresolved ticket, or the last one reopened.
-    Continuing,
+    /// Their unresolved ticket, or the last one reopened; `with_bot` while the bot has it.
+    Continuing { with_bot: bool },
     /// A new ticket, with the bot, which greets it.
     New,
     /// The rating asked by their last resolved ticket, which stays resolved.
@@ -347,8 +347,13 @@ fn ticket_for(
     at: DateTime<Utc>,
     outcome: &mut WebhookOutcome,
 ) -> Result<(TicketId, Arrival), StoreError> {
-    if let Some(ticket) = tickets::open_for_contact(c, contact, channel.id)? {
-        return Ok((ticket, Arrival::Continuing));
+    if let Some((ticket, status)) = tickets::open_for_contact(c, contact, channel.id)? {
+        return Ok((
+            ticket,
+            Arrival::Continuing {
+                with_bot: status == TicketStatus::Bot,
+            },
+        ));
     }
     let config = config.get(c)?;
     let account = &config.account;
@@ -357,9 +362,10 @@ fn ticket_for(
     }
     let grace = chrono::Duration::minutes(account.conversations.reopen_grace_minutes);
     if let Some(ticket) = tickets::resolved_since(c, contact, channel.id, at - grace)? {
-        tickets::reopen(c, channel.account_id, ticket, at)?;
+        let status = tickets::reopen(c, channel.account_id, ticket, at)?;
         outcome.events.push(events::ticket_changed(c, ticket)?);
-        return Ok((ticket, Arrival::Continuing));
+        let with_bot = status == TicketStatus::Bot;
+        return Ok((ticket, Arrival::Continuing { with_bot }));
     }
     let (ticket, _) = tickets::insert(
         c,

@@ -172,6 +172,9 @@ async fn recipients(app: &App, events: &[Arc<Event>]) -> Result<Vec<Notice>, App
     let found = app
         .store
         .read(move |c| {
+            if !push::any(c)? {
+                return Ok(Vec::new());
+            }
             wanted
                 .into_iter()
                 .map(|w| {

@@ -647,7 +647,7 @@ impl TicketAction {
                 refusal: || AppError::NotResolved,
                 change: Box::new(|c, account, id, user, at| {
                     let (channel, contact) = tickets::channel_and_contact(c, id)?;
-                    if let Some(other) = tickets::open_for_contact(c, contact, channel)?
+                    if let Some((other, _)) = tickets::open_for_contact(c, contact, channel)?
                         && other != id
                     {
                         return Err(AppError::OtherTicketOpen(other));

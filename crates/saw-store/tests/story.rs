@@ -584,6 +584,143 @@ async fn a_contact_seen_by_user_id_keeps_its_identity_when_the_number_appears() 
     }
 }
 
+/// A message from a contact exactly as stored writes nothing; a new name or user id
+/// replaces the stored one, a phone only fills a missing one.
+#[tokio::test]
+async fn a_contact_is_written_again_only_when_a_message_changes_it() {
+    use saw_store::repo::contacts::{SeenContact, upsert_seen};
+    for db in saw_testkit::backends() {
+        let store = open(&db).await;
+        let (account, _) = account_with_admin(&store).await;
+        let name = db.name;
+        store
+            .write(move |c| {
+                let seen = |name, phone| SeenContact {
+                    account_id: account,
+                    family: "whatsapp",
+                    external_id: "5511987654321",
+                    name,
+                    phone,
+                    provider_user_id: None,
+                };
+                let start = now();
+                let at = |minutes| start + Duration::minutes(minutes);
+                let stored = |c: &mut dyn saw_store::Conn, contact: saw_core::ids::ContactId| {
+                    c.query_one(
+                        "SELECT name, phone, updated_at FROM contacts WHERE id = $1",
+                        params![contact],
+                        |r| {
+                            Ok((
+                                r.opt_text(0)?,
+                                r.opt_text(1)?,
+                                r.time(2)?.timestamp_millis(),
+                            ))
+                        },
+                    )
+                };
+                let ms = |minutes| at(minutes).timestamp_millis();
+                let contact = upsert_seen(c, &seen(Some("Maria"), None), at(0))?;
+                for (minutes, name_seen, phone_seen, expected) in [
+                    (1, Some("Maria"), None, (Some("Maria"), None, ms(0))),
+                    (2, None, None, (Some("Maria"), None, ms(0))),
+                    (
+                        3,
+                        Some("Maria Souza"),
+                        None,
+                        (Some("Maria Souza"), None, ms(3)),
+                    ),
+                    (
+                        4,
+                        Some("Maria Souza"),
+                        Some("+5511987654321"),
+                        (Some("Maria Souza"), Some("+5511987654321"), ms(4)),
+                    ),
+                    (
+                        5,
+                        None,
+                        Some("+5511900000000"),
+                        (Some("Maria Souza"), Some("+5511987654321"), ms(4)),
+                    ),
+                ] {
+                    let again = upsert_seen(c, &seen(name_seen, phone_seen), at(minutes))?;
+                    assert_eq!(again, contact, "{name}: minute {minutes}");
+                    let (n, p, updated) = stored(c, contact)?;
+                    let expected = (
+                        expected.0.map(str::to_owned),
+                        expected.1.map(str::to_owned),
+                        expected.2,
+                    );
+                    assert_eq!((n, p, updated), expected, "{name}: minute {minutes}");
+                }
+                Ok::<_, StoreError>(())
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", db.name));
+    }
+}
+
+/// A ticket's protocol is its day and its id, written with the row; an id past six digits
+/// is written whole.
+#[tokio::test]
+async fn a_ticket_protocol_is_its_day_and_id() {
+    use saw_core::conversation::TicketStatus;
+    use saw_core::ids::ContactId;
+    use saw_store::repo::tickets;
+
+    for db in saw_testkit::backends() {
+        let store = open(&db).await;
+        let (account, _) = account_with_admin(&store).await;
+        let name = db.name;
+        store
+            .write(move |c| {
+                let channel = channels::insert(
+                    c,
+                    &channels::NewChannel::sandbox(account, "Sandbox"),
+                    now(),
+                )?;
+                let contact = ContactId::new(c.insert_returning_id(
+                    "INSERT INTO contacts (account_id, family, external_id, created_at, updated_at)
+                     VALUES ($1, 'sandbox', 'cliente', $2, $2) RETURNING id",
+                    params![account, now()],
+                )?);
+                let new = tickets::NewTicket {
+                    account_id: account,
+                    contact_id: contact,
+                    channel_id: channel,
+                    queue_id: None,
+                    status: TicketStatus::Resolved,
+                };
+                let at = now();
+                let day = at.format("%Y%m%d");
+                let (first, protocol) = tickets::insert(c, &new, at)?;
+                assert_eq!(protocol, format!("{day}-{:06}", first.get()), "{name}");
+                assert_eq!(tickets::protocol(c, first)?, protocol, "{name}");
+                let (second, protocol) = tickets::insert(c, &new, at)?;
+                assert_eq!(second.get(), first.get() + 1, "{name}");
+                assert_eq!(tickets::protocol(c, second)?, protocol, "{name}");
+
+                match c.dialect() {
+                    saw_store::Dialect::Sqlite => c.execute(
+                        "INSERT INTO tickets (id, account_id, contact_id, channel_id, status, protocol, created_at, updated_at)
+                         VALUES (1234566, $1, $2, $3, 'resolved', 'importado-1', $4, $4)",
+                        params![account, contact, channel, at],
+                    )?,
+                    saw_store::Dialect::Postgres => c.scalar_i64(
+                        "SELECT setval(pg_get_serial_sequence('tickets', 'id'), 1234566)",
+                        params![],
+                    )? as u64,
+                };
+                let (long, protocol) = tickets::insert(c, &new, at)?;
+                assert_eq!(long.get(), 1_234_567, "{name}");
+                assert_eq!(protocol, format!("{day}-1234567"), "{name}");
+                assert_eq!(tickets::protocol(c, long)?, protocol, "{name}");
+                Ok::<_, StoreError>(())
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", db.name));
+    }
+}
+
 #[tokio::test]
 async fn each_queue_counts_its_waiting_tickets_through_every_change() {
     use saw_core::ids::TicketId;

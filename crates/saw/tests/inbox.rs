@@ -800,6 +800,43 @@ async fn tags_quick_replies_and_contacts_follow_the_same_rules() {
         assert_eq!(status, StatusCode::NOT_FOUND);
         let shown = get_json(&server, &ana, &format!("/api/v1/tickets/{ticket}")).await;
         assert_eq!(shown["tags"][0]["name"], "VIP", "{shown}");
+        // Two tags: the one ticket, its tags in name order.
+        let (_, late) = request(
+            &server,
+            post.clone(),
+            &token,
+            "/api/v1/tags",
+            Some(json!({"name": "Atraso", "color": "#dc2626"})),
+        )
+        .await;
+        let (status, _) = request(
+            &server,
+            post.clone(),
+            &ana,
+            &on_ticket,
+            Some(json!({"tag": "Atraso"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let both = get_json(&server, &ana, &format!("/api/v1/tickets/{ticket}")).await;
+        let names: Vec<_> = both["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| &t["name"])
+            .collect();
+        assert_eq!(names, ["Atraso", "VIP"], "{}: {both}", db.name);
+        assert_eq!(both["tags"][0]["color"], "#dc2626");
+        assert_eq!(both["protocol"], shown["protocol"]);
+        let (status, _) = request(
+            &server,
+            reqwest::Method::DELETE,
+            &ana,
+            &format!("{on_ticket}/{}", late["id"]),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
         let ana_page = {
             let b = server.browser();
             b.sign_in("ana@loja.com.br", AGENT_PASSWORD).await;

@@ -186,24 +186,30 @@ pub fn mark_trial(c: &mut dyn Conn, ticket: TicketId) -> Result<(), StoreError> 
     )
 }
 
-/// What the bot reads of a ticket at every turn, in one read.
+/// What the bot reads of a ticket and its contact at every turn, in one read.
 pub struct TicketForBot {
     pub protocol: String,
     /// A sandbox ticket trying the draft flow.
     pub trial: bool,
     /// Where the bot is in the flow (JSON), if anywhere.
     pub state: Option<String>,
+    pub contact_name: Option<String>,
+    /// The fields the bot collected from the contact (JSON object).
+    pub contact_fields: String,
 }
 
 pub fn ticket_for_bot(c: &mut dyn Conn, ticket: TicketId) -> Result<TicketForBot, StoreError> {
     c.query_one(
-        "SELECT protocol, bot_trial, bot_state FROM tickets WHERE id = $1",
+        "SELECT t.protocol, t.bot_trial, t.bot_state, k.name, k.fields
+         FROM tickets t JOIN contacts k ON k.id = t.contact_id WHERE t.id = $1",
         params![ticket],
         |r| {
             Ok(TicketForBot {
                 protocol: r.text(0)?,
                 trial: r.bool(1)?,
                 state: r.opt_text(2)?,
+                contact_name: r.opt_text(3)?,
+                contact_fields: r.text(4)?,
             })
         },
     )

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use saw_core::ids::{AccountId, ContactId};
 
-use crate::conn::Conn;
+use crate::conn::{Conn, Row};
 use crate::{StoreError, params};
 
 /// What an inbound message tells about its sender.
@@ -28,9 +28,10 @@ pub fn upsert_seen(
     now: DateTime<Utc>,
 ) -> Result<ContactId, StoreError> {
     let mut existing = c.query_opt(
-        "SELECT id FROM contacts WHERE account_id = $1 AND family = $2 AND external_id = $3",
+        "SELECT id, name, provider_user_id, phone FROM contacts
+         WHERE account_id = $1 AND family = $2 AND external_id = $3",
         params![s.account_id, s.family, s.external_id],
-        |r| r.i64(0),
+        Known::of,
     )?;
     // A WhatsApp user first seen by their business-scoped id (number hidden) may later come
     // with their number: the same person, not a new contact.
@@ -38,9 +39,10 @@ pub fn upsert_seen(
         && let Some(user_id) = s.provider_user_id
     {
         existing = c.query_opt(
-            "SELECT id FROM contacts WHERE account_id = $1 AND family = $2 AND provider_user_id = $3",
+            "SELECT id, name, provider_user_id, phone FROM contacts
+             WHERE account_id = $1 AND family = $2 AND provider_user_id = $3",
             params![s.account_id, s.family, user_id],
-            |r| r.i64(0),
+            Known::of,
         )?;
     }
     // The same phone written another way (a Brazilian mobile's old 8-digit `wa_id`): the
@@ -49,25 +51,28 @@ pub fn upsert_seen(
         && let Some(phone) = s.phone
     {
         existing = c.query_opt(
-            "SELECT id FROM contacts WHERE account_id = $1 AND family = $2 AND phone = $3 ORDER BY id LIMIT 1",
+            "SELECT id, name, provider_user_id, phone FROM contacts
+             WHERE account_id = $1 AND family = $2 AND phone = $3 ORDER BY id LIMIT 1",
             params![s.account_id, s.family, phone],
-            |r| r.i64(0),
+            Known::of,
         )?;
-        if let Some(id) = existing {
+        if let Some(known) = &existing {
             c.execute(
                 "UPDATE contacts SET external_id = $2 WHERE id = $1",
-                params![id, s.external_id],
+                params![known.id, s.external_id],
             )?;
         }
     }
     match existing {
-        Some(id) => {
+        // Most messages come from a contact exactly as stored: nothing to write.
+        Some(known) if !known.changed_by(s) => Ok(ContactId::new(known.id)),
+        Some(known) => {
             c.execute(
                 "UPDATE contacts SET name = COALESCE($2, name), provider_user_id = COALESCE($3, provider_user_id),
                  phone = COALESCE(phone, $4), updated_at = $5 WHERE id = $1",
-                params![id, s.name, s.provider_user_id, s.phone, now],
+                params![known.id, s.name, s.provider_user_id, s.phone, now],
             )?;
-            Ok(ContactId::new(id))
+            Ok(ContactId::new(known.id))
         }
         None => c
             .insert_returning_id(
@@ -76,6 +81,36 @@ pub fn upsert_seen(
                 params![s.account_id, s.family, s.external_id, s.name, s.phone, s.provider_user_id, now],
             )
             .map(ContactId::new),
+    }
+}
+
+/// A stored contact's fields that an inbound message may update.
+struct Known {
+    id: i64,
+    name: Option<String>,
+    provider_user_id: Option<String>,
+    phone: Option<String>,
+}
+
+impl Known {
+    fn of(r: &dyn Row) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: r.i64(0)?,
+            name: r.opt_text(1)?,
+            provider_user_id: r.opt_text(2)?,
+            phone: r.opt_text(3)?,
+        })
+    }
+
+    /// Whether `seen` would change anything: a new name or user id replaces the stored
+    /// one, a phone only fills a missing one.
+    fn changed_by(&self, seen: &SeenContact<'_>) -> bool {
+        let replaces = |new: Option<&str>, old: &Option<String>| {
+            new.is_some_and(|new| old.as_deref() != Some(new))
+        };
+        replaces(seen.name, &self.name)
+            || replaces(seen.provider_user_id, &self.provider_user_id)
+            || (self.phone.is_none() && seen.phone.is_some())
     }
 }
 

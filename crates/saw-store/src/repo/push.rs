@@ -35,6 +35,16 @@ pub fn forget(c: &mut dyn Conn, endpoint: &str) -> Result<(), StoreError> {
     .map(drop)
 }
 
+/// Whether any browser is subscribed at all: most servers have none, and then no event
+/// needs its recipients looked up.
+pub fn any(c: &mut dyn Conn) -> Result<bool, StoreError> {
+    c.query_one(
+        "SELECT EXISTS (SELECT 1 FROM push_subscriptions)",
+        params![],
+        |r| r.bool(0),
+    )
+}
+
 /// (endpoint, subscription JSON) of each browser of the given people.
 fn of_users_where(
     c: &mut dyn Conn,

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use saw_core::ids::{AccountId, ContactId, TagId, TicketId};
 
-use crate::conn::Conn;
+use crate::conn::{Conn, Row};
 use crate::{StoreError, params};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,13 +133,20 @@ pub fn of_tickets(
     );
     let values: Vec<crate::Value<'_>> = tickets.iter().map(|t| (*t).into()).collect();
     c.query_all(&sql, &values, |r| {
-        Ok((
-            TicketId::new(r.i64(0)?),
-            Tag {
-                id: TagId::new(r.i64(1)?),
-                name: r.text(2)?,
-                color: r.text(3)?,
-            },
-        ))
+        let tag = tag_at(r, 1)?.ok_or_else(|| super::corrupt("ticket tag", "no tag"))?;
+        Ok((TicketId::new(r.i64(0)?), tag))
     })
+}
+
+/// The tag in columns `first..first + 3` (id, name, color); `None` when an outer join found
+/// none.
+pub(crate) fn tag_at(r: &dyn Row, first: usize) -> Result<Option<Tag>, StoreError> {
+    let Some(id) = r.opt_i64(first)? else {
+        return Ok(None);
+    };
+    Ok(Some(Tag {
+        id: TagId::new(id),
+        name: r.text(first + 1)?,
+        color: r.text(first + 2)?,
+    }))
 }

@@ -1,24 +1,27 @@
 //! Tickets and their history. Every change of state is also a `ticket_events` row (time and
 //! actor), which is what metrics are derived from.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use saw_core::conversation::{TicketEventKind, TicketStatus};
 use saw_core::ids::{AccountId, ChannelId, ContactId, QueueId, TicketId, UserId};
 
-use crate::conn::{Conn, Row};
+use crate::conn::{Conn, Dialect, Row};
 use crate::{StoreError, params};
 
-/// The contact's ticket on this channel that is not resolved yet, if any (the newest).
+/// The contact's ticket on this channel that is not resolved yet, if any (the newest), with
+/// its status.
 pub fn open_for_contact(
     c: &mut dyn Conn,
     contact: ContactId,
     channel: ChannelId,
-) -> Result<Option<TicketId>, StoreError> {
+) -> Result<Option<(TicketId, TicketStatus)>, StoreError> {
     c.query_opt(
-        "SELECT id FROM tickets WHERE contact_id = $1 AND channel_id = $2 AND status <> 'resolved'
+        "SELECT id, status FROM tickets WHERE contact_id = $1 AND channel_id = $2 AND status <> 'resolved'
          ORDER BY id DESC LIMIT 1",
         params![contact, channel],
-        |r| Ok(TicketId::new(r.i64(0)?)),
+        |r| Ok((TicketId::new(r.i64(0)?), status(r, 1)?)),
     )
 }
 
@@ -302,11 +305,9 @@ pub fn state(c: &mut dyn Conn, ticket: TicketId) -> Result<TicketState, StoreErr
         "SELECT account_id, status, queue_id, assignee_id FROM tickets WHERE id = $1",
         params![ticket],
         |r| {
-            let status = r.text(1)?;
             Ok(TicketState {
                 account_id: AccountId::new(r.i64(0)?),
-                status: TicketStatus::parse(&status)
-                    .ok_or_else(|| super::corrupt("ticket status", &status))?,
+                status: status(r, 1)?,
                 queue_id: r.opt_i64(2)?.map(QueueId::new),
                 assignee_id: r.opt_i64(3)?.map(UserId::new),
             })
@@ -453,22 +454,36 @@ pub fn insert(
     now: DateTime<Utc>,
 ) -> Result<(TicketId, String), StoreError> {
     let queued_at = (t.status == TicketStatus::Pending).then_some(now);
-    // A unique placeholder until the id is known.
-    let placeholder = format!(
-        "new-{}-{}",
-        t.contact_id,
-        now.timestamp_nanos_opt().unwrap_or_default()
-    );
+    let date = now.format("%Y%m%d").to_string();
+    // The id is chosen in the statement so that the protocol is written with the row: SQLite
+    // gives a new row the highest id plus one anyway (one writer), PostgreSQL takes it from
+    // the identity's sequence. Ids past six digits are written whole.
+    let insert = match c.dialect() {
+        Dialect::Sqlite => {
+            "INSERT INTO tickets (id, account_id, contact_id, channel_id, queue_id, status, protocol, created_at, queued_at, updated_at, last_message_at)
+             SELECT n.id, $1, $2, $3, $4, $5, $6 || '-' || printf('%06d', n.id), $7, $8, $7, $7
+             FROM (SELECT COALESCE(MAX(id), 0) + 1 AS id FROM tickets) n RETURNING id"
+        }
+        Dialect::Postgres => {
+            "INSERT INTO tickets (id, account_id, contact_id, channel_id, queue_id, status, protocol, created_at, queued_at, updated_at, last_message_at)
+             SELECT n.id, $1, $2, $3, $4, $5, CAST($6 AS TEXT) || '-' || lpad(n.id::text, GREATEST(6, length(n.id::text)), '0'), $7, $8, $7, $7
+             FROM (SELECT nextval(pg_get_serial_sequence('tickets', 'id')) AS id) n RETURNING id"
+        }
+    };
     let id = c.insert_returning_id(
-        "INSERT INTO tickets (account_id, contact_id, channel_id, queue_id, status, protocol, created_at, queued_at, updated_at, last_message_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7, $7) RETURNING id",
-        params![t.account_id, t.contact_id, t.channel_id, t.queue_id, t.status.as_str(), &placeholder, now, queued_at],
+        insert,
+        params![
+            t.account_id,
+            t.contact_id,
+            t.channel_id,
+            t.queue_id,
+            t.status.as_str(),
+            &date,
+            now,
+            queued_at
+        ],
     )?;
-    let protocol = format!("{}-{id:06}", now.format("%Y%m%d"));
-    c.execute(
-        "UPDATE tickets SET protocol = $2 WHERE id = $1",
-        params![id, &protocol],
-    )?;
+    let protocol = format!("{date}-{id:06}");
     let ticket = TicketId::new(id);
     record_event(
         c,
@@ -658,6 +673,7 @@ pub(crate) const ROW_COLUMNS: &str =
     "t.id, t.status, t.protocol, q.id, q.name, u.id, u.name, ch.id, ch.kind, ch.name,
         k.id, k.name, k.phone, k.external_id, t.created_at, t.last_message_at, k.opted_out,
         t.csat_rating";
+const ROW_COLUMN_COUNT: usize = columns_in(ROW_COLUMNS);
 pub(crate) const ROW_JOINS: &str = "FROM tickets t
     JOIN contacts k ON k.id = t.contact_id
     JOIN channels ch ON ch.id = t.channel_id
@@ -669,12 +685,10 @@ pub(crate) const VISIBLE_TO: &str = "($3 = 0 OR t.assignee_id = $3
         OR t.queue_id IN (SELECT queue_id FROM queue_members WHERE user_id = $3))";
 
 pub(crate) fn row(r: &dyn Row) -> Result<TicketRow, StoreError> {
-    let status = r.text(1)?;
     let pair = |id: Option<i64>, name: Option<String>| id.zip(name);
     Ok(TicketRow {
         id: TicketId::new(r.i64(0)?),
-        status: TicketStatus::parse(&status)
-            .ok_or_else(|| super::corrupt("ticket status", &status))?,
+        status: status(r, 1)?,
         protocol: r.text(2)?,
         queue: pair(r.opt_i64(3)?, r.opt_text(4)?).map(|(id, n)| (QueueId::new(id), n)),
         assignee: pair(r.opt_i64(5)?, r.opt_text(6)?).map(|(id, n)| (UserId::new(id), n)),
@@ -723,11 +737,31 @@ pub fn visible(
     id: TicketId,
     visibility: Visibility,
 ) -> Result<TicketRow, StoreError> {
-    let sql = format!(
-        "SELECT {ROW_COLUMNS} {ROW_JOINS} WHERE t.account_id = $1 AND t.id = $2 AND {VISIBLE_TO}"
-    );
-    let found = c.query_one(&sql, params![account, id, visibility.agent_id()], row)?;
-    Ok(with_tags(c, vec![found])?.remove(0))
+    // The live streams read a ticket for every change: its tags come in the same query, a
+    // row per tag.
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {ROW_COLUMNS}, g.id, g.name, g.color {ROW_JOINS}
+             LEFT JOIN ticket_tags x ON x.ticket_id = t.id LEFT JOIN tags g ON g.id = x.tag_id
+             WHERE t.account_id = $1 AND t.id = $2 AND {VISIBLE_TO} ORDER BY g.name_key"
+        )
+    });
+    let mut found: Option<TicketRow> = None;
+    c.query_each(
+        &SQL,
+        params![account, id, visibility.agent_id()],
+        &mut |r| {
+            let ticket = match &mut found {
+                Some(ticket) => ticket,
+                None => found.insert(row(r)?),
+            };
+            ticket
+                .tags
+                .extend(super::tags::tag_at(r, ROW_COLUMN_COUNT)?);
+            Ok(())
+        },
+    )?;
+    found.ok_or(StoreError::NotFound)
 }
 
 /// A contact's tickets that `visibility` allows, newest first.
@@ -763,4 +797,22 @@ pub fn note_last_event(
         params![ticket, kind.as_str(), note],
     )
     .map(drop)
+}
+
+fn status(r: &dyn Row, idx: usize) -> Result<TicketStatus, StoreError> {
+    let text = r.text(idx)?;
+    TicketStatus::parse(&text).ok_or_else(|| super::corrupt("ticket status", &text))
+}
+
+/// How many columns a `SELECT` list without functions names.
+const fn columns_in(list: &str) -> usize {
+    let bytes = list.as_bytes();
+    let (mut i, mut columns) = (0, 1);
+    while i < bytes.len() {
+        if bytes[i] == b',' {
+            columns += 1;
+        }
+        i += 1;
+    }
+    columns
 }
