@@ -284,9 +284,11 @@ pub fn typo_tolerance(len: usize) -> usize {
 /// Optimal string alignment distance (a swap of two letters is one typo) within
 /// [`typo_tolerance`] of the shorter string.
 pub fn within_typo_tolerance(a: &str, b: &str) -> bool {
-    let shorter = a.chars().count().min(b.chars().count());
-    let tolerance = typo_tolerance(shorter);
-    tolerance > 0 && strsim::osa_distance(a, b) <= tolerance
+    let (a_len, b_len) = (a.chars().count(), b.chars().count());
+    let tolerance = typo_tolerance(a_len.min(b_len));
+    // An edit changes the length by one at most: words further apart in length than the
+    // tolerance need no alignment (most pairs a message meets).
+    tolerance > 0 && a_len.abs_diff(b_len) <= tolerance && strsim::osa_distance(a, b) <= tolerance
 }
 
 #[cfg(test)]
@@ -349,5 +351,10 @@ mod tests {
         assert!(within_typo_tolerance("trcoa", "troca"));
         assert!(!within_typo_tolerance("troca", "traço"));
         assert!(!within_typo_tolerance("suporte", "comercial"));
+        // Letters added or dropped count as edits, up to the tolerance.
+        assert!(within_typo_tolerance("horarioss", "horario"));
+        assert!(within_typo_tolerance("suport", "suporte"));
+        assert!(!within_typo_tolerance("horariosss", "horario"));
+        assert!(!within_typo_tolerance("supo", "suporte"));
     }
 }
