@@ -11,7 +11,7 @@ use saw_core::ids::UserId;
 use saw_core::queue::Distribution;
 use saw_store::now;
 use saw_store::repo::distribution::{self, Waiting};
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use crate::events::{self, Event};
 use crate::{App, AppError};
@@ -32,12 +32,15 @@ pub fn spawn(app: App) -> tokio::task::JoinHandle<()> {
             let _ = tokio::time::timeout(SWEEP, async {
                 loop {
                     match events.recv().await {
-                        Ok(n) if matters(&n.event) => return,
+                        Ok(n) if matters(&n.event) => break,
                         Ok(_) => continue,
-                        Err(RecvError::Lagged(_)) => return,
+                        Err(RecvError::Lagged(_)) => break,
                         Err(RecvError::Closed) => std::future::pending::<()>().await,
                     }
                 }
+                // One round, which reads what is waiting now, answers every change already
+                // published: a burst is one round, not one per ticket.
+                while let Ok(_) | Err(TryRecvError::Lagged(_)) = events.try_recv() {}
             })
             .await;
         }
