@@ -178,10 +178,12 @@ pub(crate) async fn commit(
     outcome: WebhookOutcome,
 ) -> Result<WebhookOutcome, AppError> {
     let configs = app.bot_configs.clone();
+    // Replayable: `apply` writes only to the database (and reads the bot's cached
+    // configuration, which keeps nothing read in a transaction that rolls back).
     let mut applied = app
         .store
-        .write(move |c| {
-            let mut outcome = outcome;
+        .write_replayable(move |c| {
+            let mut outcome = outcome.clone();
             for (channel, event) in &routed {
                 apply(c, &configs, channel, event, &mut outcome)?;
             }

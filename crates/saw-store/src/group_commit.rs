@@ -1,8 +1,13 @@
 //! Group commit, shared by both backends: one writer thread drains the writes waiting for
-//! it into ONE transaction — each in its own savepoint, so one failing write does not undo
-//! the others — and answers every caller only after the shared commit. A commit costs a
-//! disk flush (SQLite) or a round trip and a WAL flush (PostgreSQL); under load many
+//! it into ONE transaction, and answers every caller only after the shared commit. A commit
+//! costs a disk flush (SQLite) or a round trip and a WAL flush (PostgreSQL); under load many
 //! webhooks share one.
+//!
+//! One failing write must not undo the others. A write that runs once has its own
+//! savepoint. Replayable writes ([`Writer::write_replayable`], the hot paths) that follow
+//! each other share one: when one of them fails, the run is rolled back and the others run
+//! again. A savepoint is not free (SQLite copies every page a write touches first into its
+//! journal, PostgreSQL pays a round trip), and failures are rare.
 //!
 //! A backend supplies [`Backend`]: how to begin a transaction on its one writing connection,
 //! and how that transaction runs statements, a write, and commits.
@@ -15,13 +20,18 @@ use crate::conn::Conn;
 /// How many queued writes one transaction may take in.
 const MAX_BATCH: usize = 512;
 
-/// Tells a caller how its write ended once the batch's commit is known.
-pub(crate) type Completion = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
-
-/// A write transaction waiting for the writer. It is handed the connection, or the reason the
-/// transaction could not start, and answers whether it succeeded and how to tell its caller.
-pub(crate) type Job =
-    Box<dyn FnOnce(Result<&mut dyn Conn, &StoreError>) -> (bool, Completion) + Send>;
+/// A write transaction waiting for the writer, with its caller's answer.
+pub(crate) trait Job: Send {
+    /// Whether it may run again after being rolled back.
+    fn replayable(&self) -> bool;
+    /// Runs the write; answers whether it succeeded. The result is kept for [`Job::finish`].
+    fn run(&mut self, conn: &mut dyn Conn) -> bool;
+    /// Fails the write without running it (again).
+    fn refuse(&mut self, error: StoreError);
+    /// Answers the caller once the commit is known: the write's own error if it failed,
+    /// the commit's if the write succeeded and the commit did not.
+    fn finish(self: Box<Self>, commit: Result<(), &StoreError>);
+}
 
 /// The writing connection of a backend.
 pub(crate) trait Backend: Send + 'static {
@@ -37,8 +47,8 @@ pub(crate) trait Backend: Send + 'static {
 pub(crate) trait Transaction {
     /// Runs one statement that returns nothing (`SAVEPOINT job`, …).
     fn execute(&mut self, sql: &str) -> Result<(), StoreError>;
-    /// Hands the transaction to a job.
-    fn run(&mut self, job: Job) -> (bool, Completion);
+    /// Hands the transaction to a write; answers whether it succeeded.
+    fn run(&mut self, write: &mut dyn FnMut(&mut dyn Conn) -> bool) -> bool;
     /// True when the database rolled the whole transaction back on its own (SQLite after a
     /// full disk or an I/O error): nothing more may run in it.
     fn lost(&self) -> bool;
@@ -48,13 +58,13 @@ pub(crate) trait Transaction {
 
 /// The queue in front of the writer thread.
 pub(crate) struct Writer {
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::Sender<Box<dyn Job>>,
 }
 
 impl Writer {
     /// Starts the writer thread over `backend`.
     pub(crate) fn start(name: &str, backend: impl Backend) -> Result<Self, StoreError> {
-        let (jobs, queued) = mpsc::channel::<Job>(4 * MAX_BATCH);
+        let (jobs, queued) = mpsc::channel::<Box<dyn Job>>(4 * MAX_BATCH);
         std::thread::Builder::new()
             .name(name.into())
             .spawn(move || writer_loop(backend, queued))
@@ -69,20 +79,31 @@ impl Writer {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut dyn Conn) -> Result<T, E> + Send + 'static,
     {
-        let (answer, answered) = oneshot::channel();
-        let job: Job = Box::new(move |conn| match conn.map(f) {
-            Err(cannot_start) => {
-                let error = E::from(StoreError::Unavailable(cannot_start.to_string()));
-                (false, Box::new(move |_| drop(answer.send(Err(error)))))
-            }
-            Ok(Ok(value)) => (
-                true,
-                Box::new(move |commit: Result<(), StoreError>| {
-                    let _ = answer.send(commit.map(|()| value).map_err(E::from));
-                }),
-            ),
-            Ok(Err(error)) => (false, Box::new(move |_| drop(answer.send(Err(error))))),
-        });
+        let (answer, answered) = Answer::new();
+        self.queue(Box::new(Once { f: Some(f), answer }), answered)
+            .await
+    }
+
+    /// [`Writer::write`] for a write that may run more than once: when a later write of its
+    /// batch fails, it is rolled back and runs again, on the database as it found it the
+    /// first time. `f` must change nothing outside the transaction. Replayable writes that
+    /// follow each other share a savepoint instead of taking one each.
+    pub(crate) async fn write_replayable<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: Fn(&mut dyn Conn) -> Result<T, E> + Send + 'static,
+    {
+        let (answer, answered) = Answer::new();
+        self.queue(Box::new(Replayable { f, answer }), answered)
+            .await
+    }
+
+    async fn queue<T, E: From<StoreError>>(
+        &self,
+        job: Box<dyn Job>,
+        answered: oneshot::Receiver<Result<T, E>>,
+    ) -> Result<T, E> {
         let stopped = || {
             E::from(StoreError::Unavailable(
                 "the database writer has stopped".into(),
@@ -93,8 +114,101 @@ impl Writer {
     }
 }
 
-fn writer_loop(mut backend: impl Backend, mut queued: mpsc::Receiver<Job>) {
-    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+/// Where a write's result waits for the commit, and whom it goes to.
+struct Answer<T, E> {
+    to: oneshot::Sender<Result<T, E>>,
+    result: Option<Result<T, E>>,
+}
+
+impl<T: Send, E: From<StoreError> + Send> Answer<T, E> {
+    fn new() -> (Self, oneshot::Receiver<Result<T, E>>) {
+        let (to, answered) = oneshot::channel();
+        (Answer { to, result: None }, answered)
+    }
+
+    fn keep(&mut self, result: Result<T, E>) -> bool {
+        let succeeded = result.is_ok();
+        self.result = Some(result);
+        succeeded
+    }
+
+    fn send(self, commit: Result<(), &StoreError>) {
+        let answer = match (self.result, commit) {
+            (Some(Ok(_)), Err(error)) => Err(E::from(error.clone())),
+            (Some(result), _) => result,
+            (None, _) => Err(E::from(StoreError::Database(
+                "the write did not run".into(),
+            ))),
+        };
+        let _ = self.to.send(answer);
+    }
+}
+
+struct Once<F, T, E> {
+    f: Option<F>,
+    answer: Answer<T, E>,
+}
+
+impl<F, T, E> Job for Once<F, T, E>
+where
+    T: Send,
+    E: From<StoreError> + Send,
+    F: FnOnce(&mut dyn Conn) -> Result<T, E> + Send,
+{
+    fn replayable(&self) -> bool {
+        false
+    }
+
+    fn run(&mut self, conn: &mut dyn Conn) -> bool {
+        let result = match self.f.take() {
+            Some(f) => f(conn),
+            None => Err(E::from(StoreError::Database(
+                "a write that runs once was asked to run again".into(),
+            ))),
+        };
+        self.answer.keep(result)
+    }
+
+    fn refuse(&mut self, error: StoreError) {
+        self.answer.keep(Err(E::from(error)));
+    }
+
+    fn finish(self: Box<Self>, commit: Result<(), &StoreError>) {
+        self.answer.send(commit);
+    }
+}
+
+struct Replayable<F, T, E> {
+    f: F,
+    answer: Answer<T, E>,
+}
+
+impl<F, T, E> Job for Replayable<F, T, E>
+where
+    T: Send,
+    E: From<StoreError> + Send,
+    F: Fn(&mut dyn Conn) -> Result<T, E> + Send,
+{
+    fn replayable(&self) -> bool {
+        true
+    }
+
+    fn run(&mut self, conn: &mut dyn Conn) -> bool {
+        let result = (self.f)(conn);
+        self.answer.keep(result)
+    }
+
+    fn refuse(&mut self, error: StoreError) {
+        self.answer.keep(Err(E::from(error)));
+    }
+
+    fn finish(self: Box<Self>, commit: Result<(), &StoreError>) {
+        self.answer.send(commit);
+    }
+}
+
+fn writer_loop(mut backend: impl Backend, mut queued: mpsc::Receiver<Box<dyn Job>>) {
+    let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = queued.blocking_recv() {
         batch.push(first);
         while batch.len() < MAX_BATCH {
@@ -108,18 +222,47 @@ fn writer_loop(mut backend: impl Backend, mut queued: mpsc::Receiver<Job>) {
     tracing::debug!("database writer stopped");
 }
 
-fn commit_batch(backend: &mut impl Backend, mut batch: impl Iterator<Item = Job>) {
+/// A job that ran in the batch, and whether it succeeded (the last time it ran).
+type Ran = (Box<dyn Job>, bool);
+
+fn commit_batch(backend: &mut impl Backend, mut batch: impl Iterator<Item = Box<dyn Job>>) {
     let mut tx = match backend.begin() {
         Ok(tx) => tx,
         Err(error) => {
             tracing::error!(%error, "cannot begin a write transaction");
-            refuse_all(batch, &error);
+            let cannot_start = StoreError::Unavailable(error.to_string());
+            refuse_all(batch, &cannot_start);
             return;
         }
     };
-    let mut completions: Vec<(bool, Completion)> = Vec::new();
-    while let Some(job) = batch.next() {
-        completions.push(run_in_savepoint(&mut tx, job));
+    let mut ran: Vec<Ran> = Vec::new();
+    // Where the replayable jobs under the open `run` savepoint start in `ran`.
+    let mut run_start: Option<usize> = None;
+    while let Some(mut job) = batch.next() {
+        if job.replayable() {
+            let start = match run_start {
+                Some(start) => start,
+                None => match tx.execute("SAVEPOINT run") {
+                    Ok(()) => *run_start.insert(ran.len()),
+                    Err(error) => {
+                        job.refuse(error);
+                        ran.push((job, false));
+                        continue;
+                    }
+                },
+            };
+            let succeeded = run_guarded(&mut tx, &mut *job);
+            ran.push((job, succeeded));
+            if !succeeded {
+                replay(&mut tx, &mut ran[start..]);
+            }
+        } else {
+            if run_start.take().is_some() {
+                let _ = tx.execute("RELEASE SAVEPOINT run");
+            }
+            let succeeded = run_in_savepoint(&mut tx, &mut *job);
+            ran.push((job, succeeded));
+        }
         if tx.lost() {
             // Nothing of this batch is stored, and the rest must not run outside it.
             let error = StoreError::Database(
@@ -127,56 +270,86 @@ fn commit_batch(backend: &mut impl Backend, mut batch: impl Iterator<Item = Job>
                     .into(),
             );
             tracing::error!(%error, "write batch lost");
-            for (_, complete) in completions {
-                complete(Err(error.clone()));
+            for (job, _) in ran {
+                job.finish(Err(&error));
             }
             refuse_all(batch, &error);
             return;
         }
     }
+    if run_start.is_some() {
+        let _ = tx.execute("RELEASE SAVEPOINT run");
+    }
     let commit = tx.commit();
-    for (succeeded, complete) in completions {
-        match (&commit, succeeded) {
-            (Err(e), true) => complete(Err(e.clone())),
-            _ => complete(Ok(())),
-        }
+    for (job, _) in ran {
+        job.finish(commit.as_ref().map(|_| ()));
     }
 }
 
 /// Answers every job with `error` without running it.
-fn refuse_all(jobs: impl Iterator<Item = Job>, error: &StoreError) {
-    for job in jobs {
-        let (_, complete) = job(Err(error));
-        complete(Ok(()));
+fn refuse_all(jobs: impl Iterator<Item = Box<dyn Job>>, error: &StoreError) {
+    for mut job in jobs {
+        job.refuse(error.clone());
+        job.finish(Ok(()));
     }
 }
 
-/// Undoes what the job wrote, and only that.
-fn roll_back_job(tx: &mut impl Transaction) {
-    let _ = tx.execute("ROLLBACK TO SAVEPOINT job");
-    let _ = tx.execute("RELEASE SAVEPOINT job");
+/// A replayable job of `run` failed: the run is rolled back and the jobs that had succeeded
+/// run again, in order, on the database as they first found it. One that fails now (the
+/// clock moved, say) is left out and the others run again.
+fn replay(tx: &mut impl Transaction, run: &mut [Ran]) {
+    loop {
+        if let Err(error) = tx.execute("ROLLBACK TO SAVEPOINT run") {
+            // The run's writes cannot be undone one by one: none of them may stay.
+            for (job, succeeded) in run.iter_mut() {
+                if *succeeded {
+                    job.refuse(error.clone());
+                    *succeeded = false;
+                }
+            }
+            return;
+        }
+        let mut all_again = true;
+        for (job, succeeded) in run.iter_mut().filter(|(_, succeeded)| *succeeded) {
+            if !run_guarded(tx, &mut **job) {
+                *succeeded = false;
+                all_again = false;
+                break;
+            }
+        }
+        if all_again {
+            return;
+        }
+    }
 }
 
-fn run_in_savepoint(tx: &mut impl Transaction, job: Job) -> (bool, Completion) {
-    if let Err(e) = tx.execute("SAVEPOINT job") {
-        return job(Err(&e));
+/// Runs the job; a panic counts as a failure (and is logged), not the end of the writer.
+fn run_guarded(tx: &mut impl Transaction, job: &mut dyn Job) -> bool {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        tx.run(&mut |conn| job.run(conn))
+    }));
+    outcome.unwrap_or_else(|_| {
+        tracing::error!("a write transaction panicked and was rolled back");
+        job.refuse(StoreError::Database(
+            "the write panicked and was rolled back".into(),
+        ));
+        false
+    })
+}
+
+/// Runs a job that runs once in its own savepoint: undoes what it wrote, and only that,
+/// when it fails.
+fn run_in_savepoint(tx: &mut impl Transaction, job: &mut dyn Job) -> bool {
+    if let Err(error) = tx.execute("SAVEPOINT job") {
+        job.refuse(error);
+        return false;
     }
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tx.run(job)));
-    match outcome {
-        Ok((true, complete)) => {
-            let _ = tx.execute("RELEASE SAVEPOINT job");
-            (true, complete)
-        }
-        Ok((false, complete)) => {
-            roll_back_job(tx);
-            (false, complete)
-        }
-        Err(_) => {
-            // The closure panicked and its answer channel was dropped with it: the caller sees
-            // the writer as stopped for that one call; everything else carries on.
-            tracing::error!("a write transaction panicked and was rolled back");
-            roll_back_job(tx);
-            (false, Box::new(|_| {}))
-        }
+    let succeeded = run_guarded(tx, job);
+    if succeeded {
+        let _ = tx.execute("RELEASE SAVEPOINT job");
+    } else {
+        let _ = tx.execute("ROLLBACK TO SAVEPOINT job");
+        let _ = tx.execute("RELEASE SAVEPOINT job");
     }
+    succeeded
 }

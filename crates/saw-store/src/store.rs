@@ -122,6 +122,23 @@ impl Store {
         }
     }
 
+    /// [`Store::write`] for the busiest writes (webhooks, the outbox): `f` may run more than
+    /// once, because a later write of its batch failed and the batch's replayable writes were
+    /// rolled back and run again, each on the database as it first found it. So `f` must
+    /// change nothing outside the transaction (what it returns is the last run's). In
+    /// exchange such writes share one savepoint instead of paying for one each.
+    pub async fn write_replayable<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: Fn(&mut dyn Conn) -> Result<T, E> + Send + 'static,
+    {
+        match self {
+            Store::Sqlite(s) => s.write_replayable(f).await,
+            Store::Postgres(s) => s.write_replayable(f).await,
+        }
+    }
+
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,

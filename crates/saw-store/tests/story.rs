@@ -344,6 +344,120 @@ async fn concurrent_writes_are_group_committed_and_isolated() {
     }
 }
 
+/// Replayable writes share a savepoint: when one fails (or panics), the others of its run
+/// are rolled back and run again, and nothing of the failed one stays. A write that runs
+/// once keeps its own savepoint between them.
+#[tokio::test]
+async fn replayable_writes_run_again_when_a_neighbour_fails() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    for db in saw_testkit::backends() {
+        let store = open(&db).await;
+        let (account, _) = account_with_admin(&store).await;
+        // Holds the writer until every write below is queued, so they share one batch.
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let blocker = tokio::spawn({
+            let store = store.clone();
+            async move {
+                store
+                    .write(move |_| {
+                        let _ = released.recv_timeout(std::time::Duration::from_secs(10));
+                        Ok::<_, StoreError>(())
+                    })
+                    .await
+            }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+
+        // (queue name, how it ends); every write counts its runs.
+        let plan = [
+            ("Fila A", "ok"),
+            ("Fila B", "conflict"),
+            ("Fila C", "once"),
+            ("Fila D", "ok"),
+            ("Fila E", "panic"),
+            ("Fila F", "ok"),
+        ];
+        let mut tasks = Vec::new();
+        for (name, end) in plan {
+            let store = store.clone();
+            let runs = Arc::new(AtomicUsize::new(0));
+            let counted = runs.clone();
+            let write = move |c: &mut dyn saw_store::Conn| {
+                counted.fetch_add(1, Ordering::SeqCst);
+                queues::insert(c, account, name, "#111111", now())?;
+                match end {
+                    "conflict" => {
+                        queues::insert(c, account, &name.to_lowercase(), "#111111", now())?;
+                    }
+                    "panic" => panic!("a write that panics (on purpose)"),
+                    _ => {}
+                }
+                Ok::<_, StoreError>(name)
+            };
+            tasks.push((
+                name,
+                end,
+                runs,
+                tokio::spawn(async move {
+                    match end {
+                        "once" => store.write(write).await,
+                        _ => store.write_replayable(write).await,
+                    }
+                }),
+            ));
+            tokio::task::yield_now().await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        release.send(()).unwrap();
+        blocker.await.unwrap().unwrap();
+
+        let mut runs_of = std::collections::HashMap::new();
+        for (name, end, runs, task) in tasks {
+            let answer = task.await.unwrap();
+            match end {
+                "conflict" => assert!(
+                    answer
+                        .as_ref()
+                        .is_err_and(|e| e.is_conflict_on("queues", "name_key")),
+                    "{}: {name}: {answer:?}",
+                    db.name
+                ),
+                "panic" => assert!(answer.is_err(), "{}: {name}", db.name),
+                _ => assert_eq!(answer.as_deref().ok(), Some(name), "{}", db.name),
+            }
+            runs_of.insert(name, runs.load(Ordering::SeqCst));
+        }
+        // A ran again after B failed, D after E panicked; C ran once in its own savepoint.
+        for (name, runs) in [
+            ("Fila A", 2),
+            ("Fila B", 1),
+            ("Fila C", 1),
+            ("Fila D", 2),
+            ("Fila E", 1),
+            ("Fila F", 1),
+        ] {
+            assert_eq!(runs_of[name], runs, "{}: runs of {name}", db.name);
+        }
+        let mut stored: Vec<String> = store
+            .read(move |c| queues::list(c, account))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|q| q.name)
+            .filter(|n| n.starts_with("Fila"))
+            .collect();
+        stored.sort();
+        assert_eq!(
+            stored,
+            ["Fila A", "Fila C", "Fila D", "Fila F"],
+            "{}",
+            db.name
+        );
+    }
+}
+
 /// A contact and a ticket on `channel`, written the way the engine will (no repo for them yet).
 fn ticket_on(
     c: &mut dyn saw_store::Conn,

@@ -143,7 +143,7 @@ pub async fn dispatch_once(
     let until = at + chrono::Duration::from_std(LEASE).unwrap_or_default();
     let leased = app
         .store
-        .write(move |c| outbox::lease_due(c, at, until, BATCH))
+        .write_replayable(move |c| outbox::lease_due(c, at, until, BATCH))
         .await?;
     let count = leased.len();
     let sends = leased.iter().map(|row| async move {
@@ -442,7 +442,7 @@ async fn record(app: &App, row: &Leased, attempt: Attempt) -> Result<(), AppErro
     let leased = row.clone();
     let result = app
         .store
-        .write(move |c| record_outcome(c, &leased, outcome))
+        .write_replayable(move |c| record_outcome(c, &leased, outcome.clone()))
         .await?;
     if !result.recorded {
         tracing::warn!(message = %id, "the lease ran out before the result was written; another round owns the row");

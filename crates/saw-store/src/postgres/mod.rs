@@ -18,7 +18,7 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::StoreError;
 use crate::conn::Conn;
-use crate::group_commit::{Backend, Completion, Job, Transaction, Writer};
+use crate::group_commit::{Backend, Transaction, Writer};
 use driver::{PgConn, Statements};
 
 const POOL_SIZE: u32 = 16;
@@ -136,6 +136,17 @@ impl PostgresStore {
         self.writer.write(f).await
     }
 
+    /// [`PostgresStore::write`] for a write that may run more than once
+    /// ([`crate::Store::write_replayable`]).
+    pub async fn write_replayable<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: Fn(&mut dyn Conn) -> Result<T, E> + Send + 'static,
+    {
+        self.writer.write_replayable(f).await
+    }
+
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
@@ -202,8 +213,8 @@ impl Transaction for WriterTx<'_> {
         self.tx.batch_execute(sql).map_err(driver::map_error)
     }
 
-    fn run(&mut self, job: Job) -> (bool, Completion) {
-        job(Ok(&mut PgConn::new(&mut self.tx, self.statements)))
+    fn run(&mut self, write: &mut dyn FnMut(&mut dyn Conn) -> bool) -> bool {
+        write(&mut PgConn::new(&mut self.tx, self.statements))
     }
 
     fn lost(&self) -> bool {

@@ -15,7 +15,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::StoreError;
 use crate::conn::Conn;
-use crate::group_commit::{Backend, Completion, Job, Transaction, Writer};
+use crate::group_commit::{Backend, Transaction, Writer};
 use driver::SqliteConn;
 
 /// How many reads may run at once (each on its own connection and blocking thread).
@@ -66,6 +66,17 @@ impl SqliteStore {
         F: FnOnce(&mut dyn Conn) -> Result<T, E> + Send + 'static,
     {
         self.inner.writer.write(f).await
+    }
+
+    /// [`SqliteStore::write`] for a write that may run more than once
+    /// ([`crate::Store::write_replayable`]).
+    pub async fn write_replayable<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: Fn(&mut dyn Conn) -> Result<T, E> + Send + 'static,
+    {
+        self.inner.writer.write_replayable(f).await
     }
 
     /// Runs `f` in a read transaction (one consistent snapshot) on a reader connection.
@@ -216,8 +227,8 @@ impl Transaction for WriterTx<'_> {
         run_cached(self.0, sql)
     }
 
-    fn run(&mut self, job: Job) -> (bool, Completion) {
-        job(Ok(&mut SqliteConn::new(self.0)))
+    fn run(&mut self, write: &mut dyn FnMut(&mut dyn Conn) -> bool) -> bool {
+        write(&mut SqliteConn::new(self.0))
     }
 
     fn lost(&self) -> bool {
