@@ -54,6 +54,8 @@ pub(crate) trait Transaction {
     fn lost(&self) -> bool;
     /// Commits; on failure the transaction is rolled back.
     fn commit(self) -> Result<(), StoreError>;
+    /// Rolls everything back (if the database has not already).
+    fn roll_back(self);
 }
 
 /// The queue in front of the writer thread.
@@ -239,37 +241,28 @@ fn commit_batch(backend: &mut impl Backend, mut batch: impl Iterator<Item = Box<
     // Where the replayable jobs under the open `run` savepoint start in `ran`.
     let mut run_start: Option<usize> = None;
     while let Some(mut job) = batch.next() {
-        if job.replayable() {
-            let start = match run_start {
-                Some(start) => start,
-                None => match tx.execute("SAVEPOINT run") {
-                    Ok(()) => *run_start.insert(ran.len()),
-                    Err(error) => {
-                        job.refuse(error);
-                        ran.push((job, false));
-                        continue;
-                    }
-                },
-            };
-            let succeeded = run_guarded(&mut tx, &mut *job);
-            ran.push((job, succeeded));
-            if !succeeded {
-                replay(&mut tx, &mut ran[start..]);
-            }
+        let went_on = if job.replayable() {
+            add_to_run(&mut tx, &mut run_start, &mut ran, job)
         } else {
             if run_start.take().is_some() {
                 let _ = tx.execute("RELEASE SAVEPOINT run");
             }
-            let succeeded = run_in_savepoint(&mut tx, &mut *job);
-            ran.push((job, succeeded));
-        }
-        if tx.lost() {
+            let result = run_in_savepoint(&mut tx, &mut *job);
+            ran.push((job, matches!(result, Ok(true))));
+            result.map(drop)
+        };
+        let cannot_go_on = match went_on {
+            Err(error) => Some(error),
             // Nothing of this batch is stored, and the rest must not run outside it.
-            let error = StoreError::Database(
+            Ok(()) if tx.lost() => Some(StoreError::Database(
                 "the write transaction was rolled back by the database (disk full or I/O error?)"
                     .into(),
-            );
+            )),
+            Ok(()) => None,
+        };
+        if let Some(error) = cannot_go_on {
             tracing::error!(%error, "write batch lost");
+            tx.roll_back();
             for (job, _) in ran {
                 job.finish(Err(&error));
             }
@@ -294,31 +287,58 @@ fn refuse_all(jobs: impl Iterator<Item = Box<dyn Job>>, error: &StoreError) {
     }
 }
 
+/// Runs a replayable job in the open run, opening one if there is none. An error means
+/// the batch cannot go on: a write that failed could not be undone.
+fn add_to_run(
+    tx: &mut impl Transaction,
+    run_start: &mut Option<usize>,
+    ran: &mut Vec<Ran>,
+    mut job: Box<dyn Job>,
+) -> Result<(), StoreError> {
+    let start = match *run_start {
+        Some(start) => start,
+        None => match tx.execute("SAVEPOINT run") {
+            Ok(()) => *run_start.insert(ran.len()),
+            Err(error) => {
+                job.refuse(error);
+                ran.push((job, false));
+                return Ok(());
+            }
+        },
+    };
+    let succeeded = run_guarded(tx, &mut *job);
+    ran.push((job, succeeded));
+    if !succeeded {
+        replay(tx, &mut ran[start..])?;
+        // The run ends here, so a later failure replays only the jobs after this one: no
+        // job runs more than twice.
+        let _ = tx.execute("RELEASE SAVEPOINT run");
+        *run_start = None;
+    }
+    Ok(())
+}
+
 /// A replayable job of `run` failed: the run is rolled back and the jobs that had succeeded
 /// run again, in order, on the database as they first found it. One that fails now (the
 /// clock moved, say) is left out and the others run again.
-fn replay(tx: &mut impl Transaction, run: &mut [Ran]) {
+fn replay(tx: &mut impl Transaction, run: &mut [Ran]) -> Result<(), StoreError> {
     loop {
-        if let Err(error) = tx.execute("ROLLBACK TO SAVEPOINT run") {
-            // The run's writes cannot be undone one by one: none of them may stay.
-            for (job, succeeded) in run.iter_mut() {
-                if *succeeded {
-                    job.refuse(error.clone());
-                    *succeeded = false;
-                }
-            }
-            return;
-        }
+        tx.execute("ROLLBACK TO SAVEPOINT run")?;
         let mut all_again = true;
         for (job, succeeded) in run.iter_mut().filter(|(_, succeeded)| *succeeded) {
-            if !run_guarded(tx, &mut **job) {
+            let again = run_guarded(tx, &mut **job);
+            if tx.lost() {
+                // The caller sees it and answers everyone.
+                return Ok(());
+            }
+            if !again {
                 *succeeded = false;
                 all_again = false;
                 break;
             }
         }
         if all_again {
-            return;
+            return Ok(());
         }
     }
 }
@@ -337,19 +357,18 @@ fn run_guarded(tx: &mut impl Transaction, job: &mut dyn Job) -> bool {
     })
 }
 
-/// Runs a job that runs once in its own savepoint: undoes what it wrote, and only that,
-/// when it fails.
-fn run_in_savepoint(tx: &mut impl Transaction, job: &mut dyn Job) -> bool {
+/// Runs a job that runs once in its own savepoint, and undoes what it wrote, and only that,
+/// when it fails. An error means the batch cannot go on: the failed write could not be
+/// undone.
+fn run_in_savepoint(tx: &mut impl Transaction, job: &mut dyn Job) -> Result<bool, StoreError> {
     if let Err(error) = tx.execute("SAVEPOINT job") {
         job.refuse(error);
-        return false;
+        return Ok(false);
     }
     let succeeded = run_guarded(tx, job);
-    if succeeded {
-        let _ = tx.execute("RELEASE SAVEPOINT job");
-    } else {
-        let _ = tx.execute("ROLLBACK TO SAVEPOINT job");
-        let _ = tx.execute("RELEASE SAVEPOINT job");
+    if !succeeded {
+        tx.execute("ROLLBACK TO SAVEPOINT job")?;
     }
-    succeeded
+    let _ = tx.execute("RELEASE SAVEPOINT job");
+    Ok(succeeded)
 }

@@ -378,6 +378,7 @@ async fn replayable_writes_run_again_when_a_neighbour_fails() {
             ("Fila D", "ok"),
             ("Fila E", "panic"),
             ("Fila F", "ok"),
+            ("Fila G", "conflict"),
         ];
         let mut tasks = Vec::new();
         for (name, end) in plan {
@@ -429,14 +430,16 @@ async fn replayable_writes_run_again_when_a_neighbour_fails() {
             }
             runs_of.insert(name, runs.load(Ordering::SeqCst));
         }
-        // A ran again after B failed, D after E panicked; C ran once in its own savepoint.
+        // A ran again after B failed, D after E panicked, F (and not D again) after G
+        // failed; C ran once, in its own savepoint.
         for (name, runs) in [
             ("Fila A", 2),
             ("Fila B", 1),
             ("Fila C", 1),
             ("Fila D", 2),
             ("Fila E", 1),
-            ("Fila F", 1),
+            ("Fila F", 2),
+            ("Fila G", 1),
         ] {
             assert_eq!(runs_of[name], runs, "{}: runs of {name}", db.name);
         }

@@ -224,6 +224,10 @@ impl Transaction for WriterTx<'_> {
     fn commit(self) -> Result<(), StoreError> {
         self.tx.commit().map_err(driver::map_error)
     }
+
+    fn roll_back(self) {
+        let _ = self.tx.rollback();
+    }
 }
 
 /// The error and its causes on one line ("error connecting to server: Connection refused").

@@ -58,8 +58,8 @@ pub fn upsert_seen(
         )?;
         if let Some(known) = &existing {
             c.execute(
-                "UPDATE contacts SET external_id = $2 WHERE id = $1",
-                params![known.id, s.external_id],
+                "UPDATE contacts SET external_id = $2, updated_at = $3 WHERE id = $1",
+                params![known.id, s.external_id, now],
             )?;
         }
     }

@@ -238,8 +238,14 @@ impl Transaction for WriterTx<'_> {
     fn commit(self) -> Result<(), StoreError> {
         let commit = run_cached(self.0, "COMMIT");
         if commit.is_err() {
-            let _ = self.0.execute_batch("ROLLBACK");
+            self.roll_back();
         }
         commit
+    }
+
+    fn roll_back(self) {
+        if !self.0.is_autocommit() {
+            let _ = self.0.execute_batch("ROLLBACK");
+        }
     }
 }
