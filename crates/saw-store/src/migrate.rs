@@ -47,6 +47,7 @@ macro_rules! every_migration {
             (15, "0015", "outbox_failed"),
             (16, "0016", "check_without_lists"),
             (17, "0017", "config_stamp"),
+            (18, "0018", "tickets_by_contact_channel"),
         )
     };
 }

@@ -1048,3 +1048,49 @@ async fn status_rules_hold_and_cost_sqlite_no_temporary_index() {
         }
     }
 }
+
+/// A customer's message looks up their tickets by contact and channel on SQLite, not by
+/// channel alone (every ticket of a WhatsApp number), now that the status is out of that
+/// index (0018). The queries are those of `tickets::open_for_contact`,
+/// `tickets::resolved_since`, the rating lookup and the contact's tickets.
+#[tokio::test]
+async fn a_customers_tickets_are_found_through_an_index() {
+    let db = saw_testkit::sqlite();
+    let store = open(&db).await;
+    let lookups = [
+        (
+            "SELECT id, status FROM tickets WHERE contact_id = 1 AND channel_id = 1 AND status <> 'resolved'
+             ORDER BY id DESC LIMIT 1",
+            "USING INDEX tickets_one_unresolved (contact_id=? AND channel_id=?)",
+        ),
+        (
+            "SELECT id FROM tickets WHERE contact_id = 1 AND channel_id = 1 AND status = 'resolved'
+             AND resolved_at >= 0 ORDER BY id DESC LIMIT 1",
+            "USING INDEX tickets_contact_channel (contact_id=? AND channel_id=?)",
+        ),
+        (
+            "SELECT id FROM tickets WHERE contact_id = 1 AND channel_id = 1 AND status = 'resolved'
+             AND csat_asked_at >= 0 AND csat_rating IS NULL ORDER BY id DESC LIMIT 1",
+            "USING INDEX tickets_contact_channel (contact_id=? AND channel_id=?)",
+        ),
+        (
+            // The contact's page lists their tickets (`tickets::of_contact`), sorting the
+            // contact's few.
+            "SELECT t.id FROM tickets t WHERE t.account_id = 1 AND t.contact_id = 1
+             ORDER BY t.id DESC LIMIT 20",
+            "USING INDEX tickets_contact_channel (contact_id=?)",
+        ),
+    ];
+    for (sql, index) in lookups {
+        let explained = format!("EXPLAIN QUERY PLAN {sql}");
+        let plan = store
+            .read(move |c| c.query_all(&explained, &[], |r| r.text(3)))
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        assert!(
+            plan.iter()
+                .any(|step| step.starts_with("SEARCH") && step.contains(index)),
+            "{sql}: {plan:?}"
+        );
+    }
+}
