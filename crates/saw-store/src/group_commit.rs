@@ -82,7 +82,8 @@ impl Writer {
         F: FnOnce(&mut dyn Conn) -> Result<T, E> + Send + 'static,
     {
         let (answer, answered) = Answer::new();
-        self.queue(Box::new(Once { f: Some(f), answer }), answered)
+        let write = Once(Some(f));
+        self.queue(Box::new(Queued { write, answer }), answered)
             .await
     }
 
@@ -97,7 +98,8 @@ impl Writer {
         F: Fn(&mut dyn Conn) -> Result<T, E> + Send + 'static,
     {
         let (answer, answered) = Answer::new();
-        self.queue(Box::new(Replayable { f, answer }), answered)
+        let write = Replayable(f);
+        self.queue(Box::new(Queued { write, answer }), answered)
             .await
     }
 
@@ -146,57 +148,65 @@ impl<T: Send, E: From<StoreError> + Send> Answer<T, E> {
     }
 }
 
-struct Once<F, T, E> {
-    f: Option<F>,
+/// A queued write with its caller's answer; `W` says how it runs and whether it may run
+/// again.
+struct Queued<W, T, E> {
+    write: W,
     answer: Answer<T, E>,
 }
 
-impl<F, T, E> Job for Once<F, T, E>
+/// How a queued write runs.
+trait Write<T, E>: Send {
+    const REPLAYABLE: bool;
+    fn call(&mut self, conn: &mut dyn Conn) -> Result<T, E>;
+}
+
+/// A [`Writer::write`]: runs once.
+struct Once<F>(Option<F>);
+
+impl<F, T, E> Write<T, E> for Once<F>
 where
-    T: Send,
-    E: From<StoreError> + Send,
+    E: From<StoreError>,
     F: FnOnce(&mut dyn Conn) -> Result<T, E> + Send,
 {
-    fn replayable(&self) -> bool {
-        false
-    }
+    const REPLAYABLE: bool = false;
 
-    fn run(&mut self, conn: &mut dyn Conn) -> bool {
-        let result = match self.f.take() {
+    fn call(&mut self, conn: &mut dyn Conn) -> Result<T, E> {
+        match self.0.take() {
             Some(f) => f(conn),
             None => Err(E::from(StoreError::Database(
                 "a write that runs once was asked to run again".into(),
             ))),
-        };
-        self.answer.keep(result)
-    }
-
-    fn refuse(&mut self, error: StoreError) {
-        self.answer.keep(Err(E::from(error)));
-    }
-
-    fn finish(self: Box<Self>, commit: Result<(), &StoreError>) {
-        self.answer.send(commit);
+        }
     }
 }
 
-struct Replayable<F, T, E> {
-    f: F,
-    answer: Answer<T, E>,
-}
+/// A [`Writer::write_replayable`]: may run again.
+struct Replayable<F>(F);
 
-impl<F, T, E> Job for Replayable<F, T, E>
+impl<F, T, E> Write<T, E> for Replayable<F>
 where
-    T: Send,
-    E: From<StoreError> + Send,
     F: Fn(&mut dyn Conn) -> Result<T, E> + Send,
 {
+    const REPLAYABLE: bool = true;
+
+    fn call(&mut self, conn: &mut dyn Conn) -> Result<T, E> {
+        (self.0)(conn)
+    }
+}
+
+impl<W, T, E> Job for Queued<W, T, E>
+where
+    W: Write<T, E>,
+    T: Send,
+    E: From<StoreError> + Send,
+{
     fn replayable(&self) -> bool {
-        true
+        W::REPLAYABLE
     }
 
     fn run(&mut self, conn: &mut dyn Conn) -> bool {
-        let result = (self.f)(conn);
+        let result = self.write.call(conn);
         self.answer.keep(result)
     }
 
