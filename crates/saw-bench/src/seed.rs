@@ -9,7 +9,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use saw_core::ids::{AccountId, ChannelId, QueueId, UserId};
 use saw_core::user::{Email, Role};
-use saw_store::repo::{accounts, channels, queues, users};
+use saw_store::repo::{accounts, channels, queues, tallies, users};
 use saw_store::{Conn, Store, StoreError, Value};
 
 /// Rows per multi-row INSERT (well under both backends' parameter limits).
@@ -103,6 +103,10 @@ pub async fn history(store: &Store, shape: &Shape, end: DateTime<Utc>) -> anyhow
             .context("writing the history")?;
         first = last;
     }
+    store
+        .write(move |c| tallies::recount(c, account))
+        .await
+        .context("counting the messages per hour")?;
     Ok(seeded)
 }
 

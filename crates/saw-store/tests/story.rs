@@ -922,7 +922,154 @@ async fn each_queue_counts_its_waiting_tickets_through_every_change() {
     }
 }
 
-/// Every insert answers its own row's id, also where a trigger inserts rows elsewhere (a
+/// Messages are counted in their hour as they are stored, with the ticket's queue and agent
+/// of that moment and the author; notes are not counted. Counting again from scratch (a
+/// history written in bulk) gives the same counts.
+#[tokio::test]
+async fn messages_are_counted_per_hour_as_they_are_stored() {
+    use saw_core::conversation::MessageKind;
+    use saw_store::repo::{messages, outbox, tallies, tickets};
+
+    let at = |text: &str| chrono::DateTime::parse_from_rfc3339(text).unwrap().to_utc();
+    for db in saw_testkit::backends() {
+        let store = open(&db).await;
+        let (account, agent) = account_with_admin(&store).await;
+        let name = db.name;
+        let tally = move |c: &mut dyn saw_store::Conn| {
+            c.query_all(
+                "SELECT hour, channel_id, queue_id, assignee_id, author_user_id, direction, n
+                 FROM message_tallies WHERE account_id = $1
+                 ORDER BY hour, direction, queue_id, assignee_id, author_user_id",
+                params![account],
+                |r| {
+                    Ok((
+                        r.time(0)?,
+                        r.i64(1)?,
+                        r.i64(2)?,
+                        r.i64(3)?,
+                        r.i64(4)?,
+                        r.text(5)?,
+                        r.i64(6)?,
+                    ))
+                },
+            )
+        };
+        let (channel, queue, counted) = store
+            .write(move |c| {
+                let channel =
+                    channels::insert(c, &channels::NewChannel::sandbox(account, "Sandbox"), now())?;
+                let queue = queues::insert(c, account, "Vendas", "#0a0", now())?;
+                let contact = c.insert_returning_id(
+                    "INSERT INTO contacts (account_id, family, external_id, created_at, updated_at)
+                     VALUES ($1, 'whatsapp', '5511999990001', $2, $2) RETURNING id",
+                    params![account, now()],
+                )?;
+                let (ticket, _) = tickets::insert(
+                    c,
+                    &tickets::NewTicket {
+                        account_id: account,
+                        contact_id: saw_core::ids::ContactId::new(contact),
+                        channel_id: channel,
+                        queue_id: None,
+                        status: saw_core::conversation::TicketStatus::Bot,
+                    },
+                    now(),
+                )?;
+                let inbound = |c: &mut dyn saw_store::Conn, id: &str, when: &str| {
+                    messages::insert_inbound(
+                        c,
+                        &messages::NewInbound {
+                            account_id: account,
+                            ticket_id: ticket,
+                            channel_id: channel,
+                            provider_id: id,
+                            kind: MessageKind::Text,
+                            body: Some("oi"),
+                            media_ref: None,
+                            media_type: None,
+                            media_filename: None,
+                            reply_to_provider_id: None,
+                            raw: None,
+                            at: at(when),
+                        },
+                        now(),
+                    )
+                };
+                // With the bot: no queue, no agent.
+                inbound(c, "wamid.1", "2026-12-05T13:59:59.999Z")?;
+                let bot = outbox::NewOutbound {
+                    account_id: account,
+                    ticket_id: ticket,
+                    channel_id: channel,
+                    body: "Olá! Escolha uma opção.",
+                    author: None,
+                };
+                outbox::enqueue_text(c, &bot, at("2026-12-05T13:59:59.999Z"))?;
+                // In the queue, then taken by the agent, who replies and writes a note.
+                tickets::queue_from_bot(
+                    c,
+                    account,
+                    ticket,
+                    Some(queue),
+                    at("2026-12-05T14:00:00Z"),
+                )?;
+                inbound(c, "wamid.2", "2026-12-05T14:00:00Z")?;
+                inbound(c, "wamid.3", "2026-12-05T14:30:00Z")?;
+                tickets::take_on_reply(c, account, ticket, agent, at("2026-12-05T14:31:00Z"))?;
+                let reply = outbox::NewOutbound {
+                    author: Some(agent),
+                    body: "Já vejo.",
+                    ..bot
+                };
+                outbox::enqueue_text(c, &reply, at("2026-12-05T14:31:00Z"))?;
+                messages::insert_note(
+                    c,
+                    account,
+                    ticket,
+                    channel,
+                    agent,
+                    "cliente antigo",
+                    at("2026-12-05T14:32:00Z"),
+                )?;
+                Ok::<_, StoreError>((channel, queue, tally(c)?))
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (channel, queue, agent) = (channel.get(), queue.get(), agent.get());
+        let thirteen = at("2026-12-05T13:00:00Z");
+        let fourteen = at("2026-12-05T14:00:00Z");
+        assert_eq!(
+            counted,
+            vec![
+                (thirteen, channel, 0, 0, 0, "in".to_owned(), 1),
+                (thirteen, channel, 0, 0, 0, "out".to_owned(), 1),
+                (fourteen, channel, queue, 0, 0, "in".to_owned(), 2),
+                (fourteen, channel, queue, agent, agent, "out".to_owned(), 1),
+            ],
+            "{name}"
+        );
+        let recounted = store
+            .write(move |c| {
+                tallies::recount(c, account)?;
+                tally(c)
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        // A recount sees the ticket as it is now: in the queue and the agent's.
+        assert_eq!(
+            recounted,
+            vec![
+                (thirteen, channel, queue, agent, 0, "in".to_owned(), 1),
+                (thirteen, channel, queue, agent, 0, "out".to_owned(), 1),
+                (fourteen, channel, queue, agent, 0, "in".to_owned(), 2),
+                (fourteen, channel, queue, agent, agent, "out".to_owned(), 1),
+            ],
+            "{name}"
+        );
+    }
+}
+
+/// Every insert answers its own row's id, also where other rows are written beside it (a
 /// message's insert counts it in the hourly tallies) and once ids are no longer in step
 /// between tables.
 #[tokio::test]
@@ -991,7 +1138,7 @@ async fn inserts_answer_their_own_rows_id_through_triggers() {
                     "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM message_tallies WHERE account_id = $1",
                     params![account],
                 )?;
-                assert_eq!(tallied, 3, "{name}: the trigger ran");
+                assert_eq!(tallied, 3, "{name}: every message was counted");
                 Ok::<_, StoreError>(())
             })
             .await

@@ -6,6 +6,7 @@ use saw_core::conversation::{DeliveryStatus, MessageDirection, MessageKind};
 use saw_core::ids::{AccountId, ChannelId, MessageId, TicketId, UserId};
 
 use crate::conn::Conn;
+use crate::repo::tallies;
 use crate::{StoreError, params};
 
 pub fn exists(c: &mut dyn Conn, channel: ChannelId, provider_id: &str) -> Result<bool, StoreError> {
@@ -47,7 +48,7 @@ pub fn insert_inbound(
         )?,
         None => None,
     };
-    c.insert_returning_id(
+    let id = c.insert_returning_id(
         "INSERT INTO messages (account_id, ticket_id, channel_id, direction, kind, body, media_ref, media_type,
                                provider_id, status, reply_to_id, raw, created_at, updated_at, media_filename,
                                media_state)
@@ -70,8 +71,19 @@ pub fn insert_inbound(
             now,
             m.media_filename
         ],
-    )
-    .map(MessageId::new)
+    )?;
+    tallies::count(
+        c,
+        &tallies::Counted {
+            account_id: m.account_id,
+            ticket_id: m.ticket_id,
+            channel_id: m.channel_id,
+            direction: MessageDirection::Inbound,
+            author: None,
+            at: m.at,
+        },
+    )?;
+    Ok(MessageId::new(id))
 }
 
 /// Sets (or with `None` removes) the customer's reaction on a message; answers the message

@@ -23,6 +23,7 @@ pub mod reports;
 pub mod sessions;
 pub mod settings;
 pub mod tags;
+pub mod tallies;
 pub mod team;
 pub mod templates;
 pub mod tickets;

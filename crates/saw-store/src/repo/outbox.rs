@@ -9,6 +9,7 @@ use saw_core::ids::{AccountId, ChannelId, MessageId, TicketId, UserId};
 
 use crate::conn::Conn;
 use crate::repo::messages::{self, StatusApplied};
+use crate::repo::tallies;
 use crate::{StoreError, params};
 
 pub struct NewOutbound<'a> {
@@ -40,7 +41,7 @@ pub fn enqueue(
     reply_to: Option<MessageId>,
     now: DateTime<Utc>,
 ) -> Result<MessageId, StoreError> {
-    c.insert_returning_id(
+    let id = c.insert_returning_id(
         "INSERT INTO messages (account_id, ticket_id, channel_id, direction, kind, body, status, author_user_id,
                                is_note, attempts, created_at, updated_at, payload, reply_to_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE, 0, $9, $9, $10, $11) RETURNING id",
@@ -57,8 +58,19 @@ pub fn enqueue(
             payload,
             reply_to
         ],
-    )
-    .map(MessageId::new)
+    )?;
+    tallies::count(
+        c,
+        &tallies::Counted {
+            account_id: m.account_id,
+            ticket_id: m.ticket_id,
+            channel_id: m.channel_id,
+            direction: MessageDirection::Outbound,
+            author: m.author,
+            at: now,
+        },
+    )?;
+    Ok(MessageId::new(id))
 }
 
 /// A leased row, with what sending it needs.
