@@ -152,6 +152,8 @@ struct Reader {
     backlog: VecDeque<Numbered>,
     receiver: broadcast::Receiver<Numbered>,
     reload: bool,
+    /// Where the last rendered event was: the next one is usually beside it.
+    last_rendered: Option<Slot>,
 }
 
 /// What a reader is sent next, whatever carries it.
@@ -306,6 +308,7 @@ impl Reader {
             backlog,
             receiver,
             reload,
+            last_rendered: None,
         }
     }
 
@@ -369,7 +372,7 @@ impl Reader {
     /// The event as this reader sees it, or `None` when it may not. Message and ticket
     /// events are read and serialised once for every reader ([`Rendered`]); who may see them
     /// is decided here, in memory.
-    async fn shown(&self, numbered: &Numbered) -> Option<Item> {
+    async fn shown(&mut self, numbered: &Numbered) -> Option<Item> {
         let id = numbered.id;
         match numbered.event.as_ref() {
             Event::ChannelHealth {
@@ -390,7 +393,11 @@ impl Reader {
             }),
             Event::UserChanged { .. } | Event::QueueChanged { .. } => None,
             _ => {
-                let rendered = self.state.rendered.get(&self.state.app, numbered).await?;
+                let rendered = self
+                    .state
+                    .rendered
+                    .get(&self.state.app, numbered, &mut self.last_rendered)
+                    .await?;
                 rendered
                     .audience
                     .admits(&self.user, &self.queues)
@@ -455,6 +462,17 @@ struct Slot {
     index: usize,
 }
 
+impl Slot {
+    /// The slot after this one in its batch, when it is event `id`'s.
+    fn next_if(&self, id: u64) -> Option<Slot> {
+        let index = self.index + 1;
+        (self.batch.events.get(index)?.id == id).then(|| Slot {
+            batch: self.batch.clone(),
+            index,
+        })
+    }
+}
+
 struct Batch {
     events: Vec<Numbered>,
     /// Filled once (`None` for an event whose rows are gone).
@@ -468,14 +486,26 @@ const RENDERED_KEPT: usize = 4096;
 const RENDER_TOGETHER: usize = 64;
 
 impl RenderedEvents {
-    async fn get(&self, app: &App, numbered: &Numbered) -> Option<Arc<Rendered>> {
-        let slot = {
-            let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
-            match recent.slots.get(&numbered.id) {
-                Some(slot) => slot.clone(),
-                None => recent.make_slots(app, numbered),
+    /// `numbered` rendered; `last` is where the reader's previous event was, and becomes
+    /// this one's. Every reader looks up every event, so the shared map (a lock and a
+    /// search) is only asked when the event is not the one after `last` in its batch.
+    async fn get(
+        &self,
+        app: &App,
+        numbered: &Numbered,
+        last: &mut Option<Slot>,
+    ) -> Option<Arc<Rendered>> {
+        let slot = match last.as_ref().and_then(|slot| slot.next_if(numbered.id)) {
+            Some(slot) => slot,
+            None => {
+                let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+                match recent.slots.get(&numbered.id) {
+                    Some(slot) => slot.clone(),
+                    None => recent.make_slots(app, numbered),
+                }
             }
         };
+        let slot = last.insert(slot);
         let rendered = slot
             .batch
             .rendered
@@ -633,6 +663,30 @@ mod tests {
         assert_eq!(periods.current(), first, "not yet");
         tokio::time::sleep(RECHECK_USER).await;
         assert_ne!(periods.current(), first, "within one period more");
+    }
+
+    #[test]
+    fn a_readers_next_event_is_found_beside_its_last_one_only_when_it_is_the_next_in_the_batch() {
+        let event = |id| Numbered {
+            id,
+            event: Arc::new(Event::PresenceChanged {
+                account_id: saw_core::ids::AccountId::new(1),
+                user_id: saw_core::ids::UserId::new(1),
+            }),
+        };
+        let batch = Arc::new(Batch {
+            events: vec![event(3), event(5), event(9)],
+            rendered: OnceCell::new(),
+        });
+        let first = Slot { batch, index: 0 };
+        let second = first.next_if(5).expect("5 follows 3 in the batch");
+        assert_eq!(second.index, 1);
+        assert!(Arc::ptr_eq(&second.batch, &first.batch));
+        assert!(first.next_if(9).is_none(), "9 is not the one after 3");
+        assert!(first.next_if(4).is_none(), "4 is not in the batch");
+        assert_eq!(second.next_if(9).map(|s| s.index), Some(2));
+        let last = second.next_if(9).unwrap();
+        assert!(last.next_if(10).is_none(), "the batch ends at 9");
     }
 
     #[test]
