@@ -1069,7 +1069,8 @@ async fn messages_are_counted_per_hour_as_they_are_stored() {
     }
 }
 
-/// Every insert answers its own row's id, also where other rows are written beside it (a
+/// Every insert answers its own row's id, also where a trigger inserts rows elsewhere (a
+/// queue's insert adds its waiting counter), where other rows are written beside it (a
 /// message's insert counts it in the hourly tallies) and once ids are no longer in step
 /// between tables.
 #[tokio::test]
@@ -1090,7 +1091,12 @@ async fn inserts_answer_their_own_rows_id_through_triggers() {
                 )?;
                 // Other tables' ids run ahead, so an answer from the wrong table shows.
                 for n in 0..5 {
-                    queues::insert(c, account, &format!("Fila {n}"), "#0a0", now())?;
+                    let queue = queues::insert(c, account, &format!("Fila {n}"), "#0a0", now())?;
+                    let named = c.scalar_i64(
+                        "SELECT COUNT(*) FROM queues WHERE id = $1 AND name = $2",
+                        params![queue, format!("Fila {n}").as_str()],
+                    )?;
+                    assert_eq!(named, 1, "{name}: queue {n}");
                 }
                 let contact = c.insert_returning_id(
                     "INSERT INTO contacts (account_id, family, external_id, name, created_at, updated_at)
