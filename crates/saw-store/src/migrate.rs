@@ -48,7 +48,7 @@ macro_rules! every_migration {
             (16, "0016", "check_without_lists"),
             (17, "0017", "config_stamp"),
             (18, "0018", "tickets_by_contact_channel"),
-            (19, "0019", "tally_in_the_insert"),
+            (19, "0019", "tally_without_trigger"),
         )
     };
 }

@@ -152,8 +152,9 @@ struct Reader {
     backlog: VecDeque<Numbered>,
     receiver: broadcast::Receiver<Numbered>,
     reload: bool,
-    /// Where the last rendered event was: the next one is usually beside it.
-    last_rendered: Option<Slot>,
+    /// Where the last rendered event was: the next one is usually just after it, in the
+    /// same batch. Weak, so that a quiet reader keeps no batch alive.
+    last_rendered: Option<WeakSlot>,
 }
 
 /// What a reader is sent next, whatever carries it.
@@ -462,13 +463,22 @@ struct Slot {
     index: usize,
 }
 
-impl Slot {
-    /// The slot after this one in its batch, when it is event `id`'s.
-    fn next_if(&self, id: u64) -> Option<Slot> {
-        let index = self.index + 1;
-        (self.batch.events.get(index)?.id == id).then(|| Slot {
-            batch: self.batch.clone(),
-            index,
+/// A [`Slot`] that does not keep its batch alive.
+struct WeakSlot {
+    batch: std::sync::Weak<Batch>,
+    index: usize,
+}
+
+impl WeakSlot {
+    /// Event `id`'s slot, when it comes after this one in the same batch (still kept). A
+    /// batch's ids ascend; other accounts' events may lie between a reader's two.
+    fn later(&self, id: u64) -> Option<Slot> {
+        let batch = self.batch.upgrade()?;
+        let after = batch.events.get(self.index + 1..)?;
+        let offset = after.binary_search_by_key(&id, |n| n.id).ok()?;
+        Some(Slot {
+            index: self.index + 1 + offset,
+            batch,
         })
     }
 }
@@ -488,14 +498,14 @@ const RENDER_TOGETHER: usize = 64;
 impl RenderedEvents {
     /// `numbered` rendered; `last` is where the reader's previous event was, and becomes
     /// this one's. Every reader looks up every event, so the shared map (a lock and a
-    /// search) is only asked when the event is not the one after `last` in its batch.
+    /// search) is only asked when the event is not after `last` in its batch.
     async fn get(
         &self,
         app: &App,
         numbered: &Numbered,
-        last: &mut Option<Slot>,
+        last: &mut Option<WeakSlot>,
     ) -> Option<Arc<Rendered>> {
-        let slot = match last.as_ref().and_then(|slot| slot.next_if(numbered.id)) {
+        let slot = match last.as_ref().and_then(|last| last.later(numbered.id)) {
             Some(slot) => slot,
             None => {
                 let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
@@ -505,7 +515,10 @@ impl RenderedEvents {
                 }
             }
         };
-        let slot = last.insert(slot);
+        *last = Some(WeakSlot {
+            batch: Arc::downgrade(&slot.batch),
+            index: slot.index,
+        });
         let rendered = slot
             .batch
             .rendered
@@ -666,7 +679,7 @@ mod tests {
     }
 
     #[test]
-    fn a_readers_next_event_is_found_beside_its_last_one_only_when_it_is_the_next_in_the_batch() {
+    fn a_readers_next_event_is_found_after_its_last_one_while_their_batch_is_kept() {
         let event = |id| Numbered {
             id,
             event: Arc::new(Event::PresenceChanged {
@@ -675,18 +688,34 @@ mod tests {
             }),
         };
         let batch = Arc::new(Batch {
-            events: vec![event(3), event(5), event(9)],
+            events: vec![event(3), event(5), event(9), event(12)],
             rendered: OnceCell::new(),
         });
-        let first = Slot { batch, index: 0 };
-        let second = first.next_if(5).expect("5 follows 3 in the batch");
-        assert_eq!(second.index, 1);
-        assert!(Arc::ptr_eq(&second.batch, &first.batch));
-        assert!(first.next_if(9).is_none(), "9 is not the one after 3");
-        assert!(first.next_if(4).is_none(), "4 is not in the batch");
-        assert_eq!(second.next_if(9).map(|s| s.index), Some(2));
-        let last = second.next_if(9).unwrap();
-        assert!(last.next_if(10).is_none(), "the batch ends at 9");
+        let at = |index| WeakSlot {
+            batch: Arc::downgrade(&batch),
+            index,
+        };
+        let found = |slot: Option<Slot>| slot.map(|s| s.index);
+        assert_eq!(found(at(0).later(5)), Some(1), "the next one");
+        assert_eq!(
+            found(at(0).later(9)),
+            Some(2),
+            "one further, past another account's"
+        );
+        assert_eq!(found(at(1).later(12)), Some(3));
+        assert!(at(1).later(3).is_none(), "an earlier event");
+        assert!(at(1).later(5).is_none(), "the same event again");
+        assert!(at(0).later(4).is_none(), "an event not in the batch");
+        assert!(at(3).later(13).is_none(), "the batch ends at 12");
+        let kept = at(0).later(5).expect("kept");
+        assert!(Arc::ptr_eq(&kept.batch, &batch));
+        drop(kept);
+        let last = at(0);
+        drop(batch);
+        assert!(
+            last.later(5).is_none(),
+            "a batch no longer kept is not kept alive"
+        );
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //! of counts is a few thousand rows, not a million messages. Private notes are not counted.
 //!
 //! Who counts differs by backend, for what each charges:
-//! - SQLite: [`count`], run beside the statement that stores a message (0019; before, a
-//!   trigger did). A statement with a trigger keeps a statement journal there, a copy of
+//! - SQLite: [`count`], run right after the statement that stores a message (0019; before,
+//!   a trigger did). A statement with a trigger keeps a statement journal there, a copy of
 //!   every page it touches, which was several per cent of the CPU of each message.
 //! - PostgreSQL: the trigger of 0011 (`saw_tally_message`), the same upsert. A statement
 //!   more per message is a round trip more there (docs/performance.md has the
@@ -12,7 +12,7 @@
 //!
 //! A test stores messages on both and checks the same counts.
 
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use saw_core::conversation::MessageDirection;
 use saw_core::ids::{AccountId, ChannelId, TicketId, UserId};
 
@@ -57,8 +57,10 @@ pub fn count(c: &mut dyn Conn, m: &Counted) -> Result<(), StoreError> {
     .map(drop)
 }
 
-/// Counts the account's stored messages again from scratch: for a history written in bulk
-/// (`INSERT … VALUES (…), (…)`), which [`count`] never saw.
+/// Counts the account's stored messages again from scratch, by their tickets' queue and
+/// agent of now: for a history written in bulk (`INSERT … VALUES (…), (…)`), which nothing
+/// counted on SQLite (on PostgreSQL the trigger did; counting again rebuilds the same
+/// rows).
 pub fn recount(c: &mut dyn Conn, account: AccountId) -> Result<(), StoreError> {
     let hour = match c.dialect() {
         Dialect::Sqlite => "m.created_at - (m.created_at % 3600000)",
@@ -84,10 +86,14 @@ pub fn recount(c: &mut dyn Conn, account: AccountId) -> Result<(), StoreError> {
     .map(drop)
 }
 
-/// The start of `at`'s hour, in UTC.
+/// The start of `at`'s hour, in UTC, as 0011's trigger computed it from the stored
+/// milliseconds.
 fn hour_of(at: DateTime<Utc>) -> DateTime<Utc> {
-    at.duration_trunc(TimeDelta::hours(1)).unwrap_or(at)
+    let ms = at.timestamp_millis();
+    DateTime::from_timestamp_millis(ms - ms % MILLIS_PER_HOUR).unwrap_or(at)
 }
+
+const MILLIS_PER_HOUR: i64 = 3_600_000;
 
 #[cfg(test)]
 mod tests {
