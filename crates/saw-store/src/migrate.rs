@@ -49,6 +49,7 @@ macro_rules! every_migration {
             (17, "0017", "config_stamp"),
             (18, "0018", "tickets_by_contact_channel"),
             (19, "0019", "tally_without_trigger"),
+            (20, "0020", "ticket_indexes_by_status"),
         )
     };
 }
