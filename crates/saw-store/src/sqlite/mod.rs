@@ -10,6 +10,7 @@ mod driver;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -203,6 +204,12 @@ fn open_connection(path: &Path, read_only: bool) -> Result<Connection, StoreErro
          PRAGMA temp_store = MEMORY;",
     )
     .map_err(driver::map_error)?;
+    // Plans that depend on a bound value (a `LIMIT $n`, for one) mark their statement to be
+    // compiled again whenever that value is bound, even to the same value: every run of a
+    // cached statement then paid a fresh parse and plan. SAW's queries are written for one
+    // plan whatever their values, so the planner is told to keep it.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+        .map_err(driver::map_error)?;
     conn.set_prepared_statement_cache_capacity(256);
     Ok(conn)
 }
@@ -246,6 +253,33 @@ impl Transaction for WriterTx<'_> {
     fn roll_back(self) {
         if !self.0.is_autocommit() {
             let _ = self.0.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::StatementStatus;
+
+    use super::*;
+
+    #[test]
+    fn a_cached_statement_keeps_its_plan_when_its_values_are_bound_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open_connection(&dir.path().join("saw.db"), false).unwrap();
+        conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, status TEXT NOT NULL)")
+            .unwrap();
+        let sql = "SELECT id FROM t WHERE status = 'queued' ORDER BY id LIMIT ?1";
+        for limit in [10, 10, 20] {
+            let mut stmt = conn.prepare_cached(sql).unwrap();
+            stmt.query_map([limit], |r| r.get::<_, i64>(0))
+                .unwrap()
+                .for_each(drop);
+            assert_eq!(
+                stmt.get_status(StatementStatus::RePrepare),
+                0,
+                "binding LIMIT {limit} compiled the statement again"
+            );
         }
     }
 }
