@@ -20,7 +20,7 @@
 //!
 //! Anything else is a miss.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -112,8 +112,8 @@ pub fn command(input: &Input) -> Option<Command> {
     if raw.trim() == "#" {
         return Some(Command::Restart);
     }
-    let folded = text::fold(raw);
-    let is = |list: &[&str]| list.contains(&folded.as_str());
+    let said = said(raw);
+    let is = |list: &[&str]| list.contains(&said.folded.as_str());
     if is(OPT_OUT_WORDS) {
         Some(Command::OptOut)
     } else if is(BACK_WORDS) {
@@ -217,18 +217,18 @@ impl<'a> Matcher<'a> {
         if let Some(i) = self.choices.iter().position(|c| c.id == trimmed) {
             return option(i, MatchedBy::Id);
         }
-        let folded = text::fold(message);
-        if folded.is_empty() {
+        let said = said(message);
+        if said.folded.is_empty() {
             return None;
         }
         if let Some(i) = self
             .choices
             .iter()
-            .position(|c| phrase(c.title).folded == folded)
+            .position(|c| phrase(c.title).folded == said.folded)
         {
             return option(i, MatchedBy::Title);
         }
-        let words: Vec<String> = text::content(message).into_iter().map(|t| t.word).collect();
+        let words: Vec<&str> = said.content().iter().map(|t| t.word.as_str()).collect();
         let fits: Vec<usize> = (0..self.choices.len())
             .filter(|i| {
                 let phrases: Vec<Rc<Phrase>> = self.choices[*i]
@@ -238,10 +238,10 @@ impl<'a> Matcher<'a> {
                     .collect();
                 let synonyms: Vec<&str> = phrases
                     .iter()
-                    .flat_map(|p| &p.content)
+                    .flat_map(|p| p.content())
                     .map(|t| t.word.as_str())
                     .collect();
-                !synonyms.is_empty() && words.iter().all(|w| synonyms.contains(&w.as_str()))
+                !synonyms.is_empty() && words.iter().all(|w| synonyms.contains(w))
             })
             .collect();
         match fits.as_slice() {
@@ -252,12 +252,12 @@ impl<'a> Matcher<'a> {
 
     /// Step 5; `None` when nothing or more than one option fits best.
     fn fuzzy(&self, message: &str) -> Option<usize> {
-        let folded = text::fold(message);
+        let said = said(message);
+        let folded = &said.folded;
         if folded.is_empty() {
             return None;
         }
-        let all = text::terms(message);
-        let meaningful = text::content(message);
+        let (all, meaningful) = (said.terms(), said.content());
         // Rank 0: the whole message is the title with typos; rank 1: the words fit.
         let ranked: Vec<(u8, usize)> = self
             .choices
@@ -265,11 +265,11 @@ impl<'a> Matcher<'a> {
             .enumerate()
             .filter_map(|(i, c)| {
                 let title = phrase(c.title);
-                if text::within_typo_tolerance(&folded, &title.folded) {
+                if text::within_typo_tolerance(folded, &title.folded) {
                     return Some((0, i));
                 }
                 let fits =
-                    contains_all(&all, &title.content) || contains_all(&title.terms, &meaningful);
+                    contains_all(all, title.content()) || contains_all(title.terms(), meaningful);
                 fits.then_some((1, i))
             })
             .collect();
@@ -290,23 +290,43 @@ fn contains_all(message: &[Term], phrase: &[Term]) -> bool {
 /// Step 4 alone: the first rule with a keyword whose meaningful words are all in
 /// `message`.
 pub fn auto_reply(rules: &[AutoReply], message: &str) -> Option<usize> {
-    let terms = text::terms(message);
-    if terms.is_empty() {
+    let said = said(message);
+    if said.terms().is_empty() {
         return None;
     }
     rules.iter().position(|rule| {
         rule.keywords
             .iter()
-            .any(|keyword| contains_all(&terms, &phrase(keyword).content))
+            .any(|keyword| contains_all(said.terms(), phrase(keyword).content()))
     })
 }
 
 /// A text of the flow (an option's title, a synonym, a keyword) in the forms messages are
 /// compared with.
+/// Its words are stemmed only when a step compares words: a tapped option, a number or a
+/// title matches on the folded text alone.
 struct Phrase {
     folded: String,
-    terms: Vec<Term>,
-    content: Vec<Term>,
+    terms: OnceCell<Vec<Term>>,
+    content: OnceCell<Vec<Term>>,
+}
+
+impl Phrase {
+    fn of(text: &str) -> Self {
+        Phrase {
+            folded: text::fold(text),
+            terms: OnceCell::new(),
+            content: OnceCell::new(),
+        }
+    }
+
+    fn terms(&self) -> &[Term] {
+        self.terms.get_or_init(|| text::folded_terms(&self.folded))
+    }
+
+    fn content(&self) -> &[Term] {
+        self.content.get_or_init(|| text::meaningful(self.terms()))
+    }
 }
 
 /// The [`Phrase`] of `text`, worked out once per thread: every message is compared with the
@@ -325,13 +345,26 @@ fn phrase(text: &str) -> Rc<Phrase> {
         if phrases.len() >= KEPT {
             phrases.clear();
         }
-        let made = Rc::new(Phrase {
-            folded: text::fold(text),
-            terms: text::terms(text),
-            content: text::content(text),
-        });
+        let made = Rc::new(Phrase::of(text));
         phrases.insert(text.into(), made.clone());
         made
+    })
+}
+
+/// The [`Phrase`] of a customer's message. One message goes through several steps (a
+/// command? an option? an automatic reply?) and sometimes through more than one menu's
+/// matcher; the last message is kept per thread so it is folded and stemmed once.
+fn said(message: &str) -> Rc<Phrase> {
+    thread_local! {
+        static LAST: RefCell<Option<(Box<str>, Rc<Phrase>)>> = const { RefCell::new(None) };
+    }
+    LAST.with_borrow_mut(|last| match last {
+        Some((text, made)) if **text == *message => made.clone(),
+        _ => {
+            let made = Rc::new(Phrase::of(message));
+            *last = Some((message.into(), made.clone()));
+            made
+        }
     })
 }
 

@@ -198,7 +198,12 @@ pub fn fold(text: &str) -> String {
 /// The folded words of `text`, chat abbreviations expanded ("vcs" → "voces", "p/" →
 /// "para").
 pub fn words(text: &str) -> Vec<String> {
-    fold(text)
+    folded_words(&fold(text))
+}
+
+/// [`words`] of a text already folded.
+fn folded_words(folded: &str) -> Vec<String> {
+    folded
         .split(' ')
         .filter(|w| !w.is_empty())
         .flat_map(
@@ -251,20 +256,29 @@ impl Term {
 
 /// Every word of `text` as a [`Term`].
 pub fn terms(text: &str) -> Vec<Term> {
-    words(text).into_iter().map(Term::new).collect()
+    folded_terms(&fold(text))
+}
+
+/// [`terms`] of a text already folded.
+pub fn folded_terms(folded: &str) -> Vec<Term> {
+    folded_words(folded).into_iter().map(Term::new).collect()
 }
 
 /// The terms that carry meaning: stop words dropped, unless nothing else is left (so a
 /// phrase such as "bom dia" still has something to match).
 pub fn content(text: &str) -> Vec<Term> {
-    let all = terms(text);
+    meaningful(&terms(text))
+}
+
+/// [`content`] out of the text's [`terms`].
+pub fn meaningful(all: &[Term]) -> Vec<Term> {
     let meaningful: Vec<Term> = all
         .iter()
         .filter(|t| !is_stop_word(&t.word))
         .cloned()
         .collect();
     if meaningful.is_empty() {
-        all
+        all.to_vec()
     } else {
         meaningful
     }
