@@ -50,6 +50,7 @@ macro_rules! every_migration {
             (18, "0018", "tickets_by_contact_channel"),
             (19, "0019", "tally_without_trigger"),
             (20, "0020", "ticket_indexes_by_status"),
+            (21, "0021", "outbox_by_due_time"),
         )
     };
 }

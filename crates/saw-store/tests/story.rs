@@ -1253,3 +1253,170 @@ async fn a_customers_tickets_are_found_through_an_index() {
         );
     }
 }
+
+/// Rows leave in the order they fall due, and a row that must wait (a customer's pace, a
+/// retry) keeps its ticket's later rows waiting with it, those queued meanwhile included:
+/// until then a lease does not meet them at all. On SQLite the lease walks the queued rows by
+/// due time, so rows still waiting lie past the end of its walk.
+#[tokio::test]
+async fn a_waiting_row_holds_its_tickets_later_rows_back_and_rows_leave_as_they_fall_due() {
+    use saw_store::repo::outbox;
+
+    for db in saw_testkit::backends() {
+        let store = open(&db).await;
+        let (account, _) = account_with_admin(&store).await;
+        let name = db.name;
+        let t0 = now();
+        let at = move |secs: i64| t0 + Duration::seconds(secs);
+        let (a, b, channel) = store
+            .write(move |c| {
+                let channel =
+                    channels::insert(c, &channels::NewChannel::sandbox(account, "Sandbox"), t0)?;
+                let mut tickets = Vec::new();
+                for phone in ["5511999990001", "5511999990002"] {
+                    let contact = c.insert_returning_id(
+                        "INSERT INTO contacts (account_id, family, external_id, created_at, updated_at)
+                         VALUES ($1, 'whatsapp', $2, $3, $3) RETURNING id",
+                        params![account, phone, t0],
+                    )?;
+                    tickets.push(bot_ticket(c, account, contact, channel)?.0);
+                }
+                Ok::<_, StoreError>((tickets[0], tickets[1], channel))
+            })
+            .await
+            .unwrap();
+        let queue = |ticket, body: &'static str, when| {
+            let store = store.clone();
+            async move {
+                store
+                    .write(move |c| {
+                        let m = outbox::NewOutbound {
+                            account_id: account,
+                            ticket_id: ticket,
+                            channel_id: channel,
+                            body,
+                            author: None,
+                        };
+                        outbox::enqueue_text(c, &m, when)
+                    })
+                    .await
+                    .unwrap()
+            }
+        };
+        let lease = |when| {
+            let store = store.clone();
+            async move {
+                store
+                    .write(move |c| outbox::lease_due(c, when, when + Duration::seconds(60), 64))
+                    .await
+                    .unwrap()
+            }
+        };
+        // The ticket's queued rows a lease walking the rows due by `when` would meet.
+        let due_by = |ticket: saw_core::ids::TicketId, when| {
+            let store = store.clone();
+            async move {
+                store
+                    .read(move |c| {
+                        c.scalar_i64(
+                            "SELECT COUNT(*) FROM messages WHERE ticket_id = $1 AND direction = 'out'
+                               AND status = 'queued' AND is_note = FALSE
+                               AND COALESCE(next_attempt_at, created_at) < $2",
+                            params![ticket, when],
+                        )
+                    })
+                    .await
+                    .unwrap()
+            }
+        };
+        let bodies =
+            |rows: &[outbox::Leased]| rows.iter().map(|r| r.body.clone()).collect::<Vec<_>>();
+        let sent = |rows: Vec<outbox::Leased>, when| {
+            let store = store.clone();
+            async move {
+                store
+                    .write(move |c| {
+                        for (n, row) in rows.iter().enumerate() {
+                            outbox::mark_sent(
+                                c,
+                                row,
+                                &format!("wamid.{}.{n}", row.id.get()),
+                                when,
+                            )?;
+                        }
+                        Ok::<_, StoreError>(())
+                    })
+                    .await
+                    .unwrap();
+            }
+        };
+
+        queue(a, "a1", at(0)).await;
+        queue(a, "a2", at(0)).await;
+        queue(b, "b1", at(0)).await;
+        let first = lease(at(0)).await;
+        assert_eq!(bodies(&first), ["a1", "b1"], "{name}: each ticket's oldest");
+        let (a1, b1): (Vec<_>, Vec<_>) = first.into_iter().partition(|r| r.body == "a1");
+        // a1 must wait 10 s (its customer's pace); b1 goes.
+        let deferred = store
+            .write(move |c| outbox::defer(c, &a1[0], at(10)))
+            .await
+            .unwrap();
+        assert!(deferred, "{name}");
+        sent(b1, at(1)).await;
+        queue(a, "a3", at(2)).await;
+        queue(b, "b2", at(3)).await;
+        assert_eq!(due_by(a, at(10)).await, 0, "{name}: a's rows wait for a1");
+        let meanwhile = lease(at(5)).await;
+        assert_eq!(bodies(&meanwhile), ["b2"], "{name}: a's rows wait with a1");
+        sent(meanwhile, at(5)).await;
+        assert!(lease(at(9)).await.is_empty(), "{name}: nothing is due yet");
+        let due = lease(at(10)).await;
+        assert_eq!(
+            bodies(&due),
+            ["a1"],
+            "{name}: a1 first, then the rows behind it"
+        );
+        sent(due, at(10)).await;
+        assert_eq!(bodies(&lease(at(10)).await), ["a2"], "{name}");
+
+        // A retry holds the rows behind it back the same way; a row of another ticket that
+        // fell due earlier leaves before one that fell due later.
+        queue(b, "b3", at(20)).await;
+        let b3 = lease(at(20)).await;
+        assert_eq!(bodies(&b3), ["b3"], "{name}");
+        queue(b, "b4", at(21)).await;
+        let retried = store
+            .write(move |c| outbox::schedule_retry(c, &b3[0], at(30), "HTTP 500", at(21)))
+            .await
+            .unwrap();
+        assert!(retried, "{name}");
+        queue(b, "b5", at(22)).await;
+        assert_eq!(due_by(b, at(30)).await, 0, "{name}: b's rows wait for b3");
+        assert!(
+            lease(at(25)).await.is_empty(),
+            "{name}: a2 is leased, b's rows wait for b3's retry"
+        );
+
+        if name == "sqlite" {
+            let walk =
+                "EXPLAIN QUERY PLAN SELECT m.id FROM messages m INDEXED BY messages_outbox_due
+                WHERE m.direction = 'out' AND m.status = 'queued' AND m.is_note = FALSE
+                  AND COALESCE(m.next_attempt_at, m.created_at) <= 5
+                ORDER BY COALESCE(m.next_attempt_at, m.created_at), m.id LIMIT 64";
+            let plan = store
+                .read(move |c| c.query_all(walk, &[], |r| r.text(3)))
+                .await
+                .unwrap();
+            assert!(
+                plan.iter()
+                    .any(|step| step.starts_with("SEARCH m USING INDEX messages_outbox_due")),
+                "the lease walks only the due rows: {plan:?}"
+            );
+            assert!(
+                !plan.iter().any(|step| step.contains("TEMP B-TREE")),
+                "the lease walks them in due order, unsorted: {plan:?}"
+            );
+        }
+    }
+}

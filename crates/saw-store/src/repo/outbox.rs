@@ -43,8 +43,11 @@ pub fn enqueue(
 ) -> Result<MessageId, StoreError> {
     let id = c.insert_returning_id(
         "INSERT INTO messages (account_id, ticket_id, channel_id, direction, kind, body, status, author_user_id,
-                               is_note, attempts, created_at, updated_at, payload, reply_to_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE, 0, $9, $9, $10, $11) RETURNING id",
+                               is_note, attempts, created_at, updated_at, payload, reply_to_id, next_attempt_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE, 0, $9, $9, $10, $11,
+                 (SELECT MAX(o.next_attempt_at) FROM messages o WHERE o.ticket_id = $2 AND o.direction = 'out'
+                    AND o.status = 'queued' AND o.is_note = FALSE AND o.next_attempt_at > $9))
+         RETURNING id",
         params![
             m.account_id,
             m.ticket_id,
@@ -96,8 +99,9 @@ pub struct Leased {
     pub channel_updated_at: DateTime<Utc>,
 }
 
-/// Leases up to `limit` due rows until `lease_until`: the oldest queued message of each
-/// ticket only, so a conversation's messages leave in order.
+/// Leases up to `limit` due rows until `lease_until`, those due first first: the oldest
+/// queued message of each ticket only, so a conversation's messages leave in order. A row is
+/// due from its `next_attempt_at` (a pace, a retry), or from its creation.
 pub fn lease_due(
     c: &mut dyn Conn,
     now: DateTime<Utc>,
@@ -109,13 +113,13 @@ pub fn lease_due(
         "UPDATE messages SET claimed_until = $2 WHERE id IN (
             SELECT m.id FROM messages m {walk}
             WHERE m.direction = 'out' AND m.status = 'queued' AND m.is_note = FALSE
-              AND (m.next_attempt_at IS NULL OR m.next_attempt_at <= $1)
+              AND COALESCE(m.next_attempt_at, m.created_at) <= $1
               AND (m.claimed_until IS NULL OR m.claimed_until <= $1)
               AND NOT EXISTS (SELECT 1 FROM channels ch WHERE ch.id = m.channel_id
                               AND ch.health_error IS NOT NULL AND ch.health_retry_at > $1)
               AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.ticket_id = m.ticket_id AND o.direction = 'out'
                               AND o.status = 'queued' AND o.is_note = FALSE AND o.id < m.id)
-            ORDER BY m.id LIMIT $3 {lock})
+            ORDER BY COALESCE(m.next_attempt_at, m.created_at), m.id LIMIT $3 {lock})
          RETURNING id, account_id, channel_id, ticket_id, COALESCE(body, ''),
                    (SELECT k.external_id FROM tickets t JOIN contacts k ON k.id = t.contact_id
                     WHERE t.id = messages.ticket_id),
@@ -217,7 +221,27 @@ pub fn schedule_retry(
                 updated_at = $4 WHERE id = $1 AND status = 'queued' AND claimed_until = $5",
         params![row.id, next_attempt_at, error, now, row.lease],
     )?;
+    if changed > 0 {
+        hold_back_later_rows(c, row, next_attempt_at)?;
+    }
     Ok(changed > 0)
+}
+
+/// The ticket's later queued rows wait until `until` too: they may not go before `row`, and
+/// left due they would be walked past at every lease until then (so would a row queued
+/// meanwhile, which [`enqueue`] makes wait as long as the ticket's last one).
+fn hold_back_later_rows(
+    c: &mut dyn Conn,
+    row: &Leased,
+    until: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    c.execute(
+        "UPDATE messages SET next_attempt_at = $3
+         WHERE ticket_id = $1 AND id > $2 AND direction = 'out' AND status = 'queued' AND is_note = FALSE
+           AND COALESCE(next_attempt_at, created_at) < $3",
+        params![row.ticket_id, row.id, until],
+    )
+    .map(drop)
 }
 
 /// Records what a send learned before the provider took the message (the media id an
@@ -255,6 +279,9 @@ pub fn defer(c: &mut dyn Conn, row: &Leased, until: DateTime<Utc>) -> Result<boo
          WHERE id = $1 AND status = 'queued' AND claimed_until = $3",
         params![row.id, until, row.lease],
     )?;
+    if changed > 0 {
+        hold_back_later_rows(c, row, until)?;
+    }
     Ok(changed > 0)
 }
 
