@@ -1420,3 +1420,63 @@ async fn a_waiting_row_holds_its_tickets_later_rows_back_and_rows_leave_as_they_
         }
     }
 }
+
+/// The inbox's tabs, automatic distribution and the operators' counts find tickets through
+/// an index on SQLite, not by reading every ticket (most are resolved), now that no index
+/// holds the time of a ticket's last message (0020). The conditions are those of
+/// `inbox::page` and `inbox::counts`, `distribution::queues_with_waiting` and `waiting`,
+/// and `ops::figures`.
+#[tokio::test]
+async fn the_inbox_and_distribution_find_tickets_through_an_index() {
+    let db = saw_testkit::sqlite();
+    let store = open(&db).await;
+    let lookups = [
+        (
+            "SELECT t.id FROM tickets t WHERE t.account_id = 1 AND t.status = 'pending'
+             ORDER BY COALESCE(t.queued_at, t.created_at), t.id LIMIT 50",
+            "INDEX tickets_inbox (account_id=? AND status=?)",
+        ),
+        (
+            "SELECT t.id FROM tickets t WHERE t.account_id = 1 AND t.status = 'open' AND t.assignee_id = 2
+             ORDER BY COALESCE(t.last_message_at, t.created_at) DESC, t.id DESC LIMIT 50",
+            "INDEX tickets_assignee (assignee_id=? AND status=?)",
+        ),
+        (
+            "SELECT t.id FROM tickets t WHERE t.account_id = 1 AND t.status = 'resolved'
+             ORDER BY t.resolved_at DESC, t.id DESC LIMIT 50",
+            "INDEX tickets_resolved (account_id=?)",
+        ),
+        (
+            "SELECT t.id FROM tickets t WHERE t.account_id = 1 AND t.status IN ('bot', 'pending', 'open')
+             ORDER BY COALESCE(t.last_message_at, t.created_at) DESC, t.id DESC LIMIT 50",
+            "INDEX tickets_inbox (account_id=? AND status=?)",
+        ),
+        (
+            "SELECT q.id FROM queues q WHERE q.distribution <> 'manual'
+               AND EXISTS (SELECT 1 FROM tickets t WHERE t.queue_id = q.id AND t.status = 'pending')",
+            "INDEX tickets_waiting (queue_id=?)",
+        ),
+        (
+            "SELECT id FROM tickets WHERE queue_id = 1 AND status = 'pending'
+             ORDER BY COALESCE(queued_at, created_at), id LIMIT 10",
+            "INDEX tickets_waiting (queue_id=?)",
+        ),
+        (
+            "SELECT COUNT(*) FROM accounts a CROSS JOIN tickets t
+             WHERE t.account_id = a.id AND t.status = 'bot'",
+            "INDEX tickets_inbox (account_id=? AND status=?)",
+        ),
+    ];
+    for (sql, index) in lookups {
+        let explained = format!("EXPLAIN QUERY PLAN {sql}");
+        let plan = store
+            .read(move |c| c.query_all(&explained, &[], |r| r.text(3)))
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        assert!(
+            plan.iter()
+                .any(|step| step.starts_with("SEARCH") && step.contains(index)),
+            "{sql}: {plan:?}"
+        );
+    }
+}
