@@ -301,8 +301,9 @@ pub fn auto_reply(rules: &[AutoReply], message: &str) -> Option<usize> {
     })
 }
 
-/// A text of the flow (an option's title, a synonym, a keyword) in the forms messages are
-/// compared with.
+/// A text of the flow (an option's title, a synonym, a keyword) or a customer's message, in
+/// the forms they are compared in.
+///
 /// Its words are stemmed only when a step compares words: a tapped option, a number or a
 /// title matches on the folded text alone.
 struct Phrase {
@@ -353,7 +354,8 @@ fn phrase(text: &str) -> Rc<Phrase> {
 
 /// The [`Phrase`] of a customer's message. One message goes through several steps (a
 /// command? an option? an automatic reply?) and sometimes through more than one menu's
-/// matcher; the last message is kept per thread so it is folded and stemmed once.
+/// matcher; the last message is kept per thread so it is folded and stemmed once (until the
+/// next message read on that thread replaces it).
 fn said(message: &str) -> Rc<Phrase> {
     thread_local! {
         static LAST: RefCell<Option<(Box<str>, Rc<Phrase>)>> = const { RefCell::new(None) };

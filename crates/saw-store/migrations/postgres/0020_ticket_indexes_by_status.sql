@@ -7,8 +7,8 @@
 --   tickets_assignee (assignee_id, status): a person's open tickets;
 --   tickets_resolved: the resolved tab, newest first, written only when a ticket is
 --     resolved or reopened;
---   tickets_waiting: a queue's waiting tickets, oldest first, for automatic distribution
---     (which scanned every ticket before), written only on entering or leaving a queue.
+--   tickets_waiting: a queue's waiting tickets, for automatic distribution (which scanned
+--     every ticket before), written only on entering or leaving a queue.
 DROP INDEX tickets_inbox_waiting;
 DROP INDEX tickets_inbox_recent;
 DROP INDEX tickets_inbox_resolved;

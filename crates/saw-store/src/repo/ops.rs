@@ -18,7 +18,8 @@ pub fn figures(c: &mut dyn Conn) -> Result<(i64, i64, Vec<(&'static str, i64)>, 
     let mut tickets = Vec::new();
     for status in TicketStatus::ALL {
         let n = c.query_one(
-            // Account by account, so each count reads the status index, not every ticket.
+            // Account by account (`CROSS JOIN` keeps SQLite from starting at the tickets),
+            // so each count reads the status index, not every ticket.
             "SELECT COUNT(*) FROM accounts a CROSS JOIN tickets t
              WHERE t.account_id = a.id AND t.status = $1",
             params![status.as_str()],

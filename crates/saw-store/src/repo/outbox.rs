@@ -45,8 +45,9 @@ pub fn enqueue(
         "INSERT INTO messages (account_id, ticket_id, channel_id, direction, kind, body, status, author_user_id,
                                is_note, attempts, created_at, updated_at, payload, reply_to_id, next_attempt_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE, 0, $9, $9, $10, $11,
-                 (SELECT MAX(o.next_attempt_at) FROM messages o WHERE o.ticket_id = $2 AND o.direction = 'out'
-                    AND o.status = 'queued' AND o.is_note = FALSE AND o.next_attempt_at > $9))
+                 (SELECT CASE WHEN o.next_attempt_at > $9 THEN o.next_attempt_at END FROM messages o
+                  WHERE o.ticket_id = $2 AND o.direction = 'out' AND o.status = 'queued' AND o.is_note = FALSE
+                  ORDER BY o.id DESC LIMIT 1))
          RETURNING id",
         params![
             m.account_id,
@@ -99,9 +100,9 @@ pub struct Leased {
     pub channel_updated_at: DateTime<Utc>,
 }
 
-/// Leases up to `limit` due rows until `lease_until`, those due first first: the oldest
-/// queued message of each ticket only, so a conversation's messages leave in order. A row is
-/// due from its `next_attempt_at` (a pace, a retry), or from its creation.
+/// Leases up to `limit` due rows until `lease_until`, earliest due first: the oldest queued
+/// message of each ticket only, so a conversation's messages leave in order. A row is due
+/// from its `next_attempt_at` (a pace, a retry), or from its creation.
 pub fn lease_due(
     c: &mut dyn Conn,
     now: DateTime<Utc>,
@@ -229,7 +230,10 @@ pub fn schedule_retry(
 
 /// The ticket's later queued rows wait until `until` too: they may not go before `row`, and
 /// left due they would be walked past at every lease until then (so would a row queued
-/// meanwhile, which [`enqueue`] makes wait as long as the ticket's last one).
+/// meanwhile, which [`enqueue`] makes wait as long as the ticket's last one). This only
+/// keeps them out of the lease's walk: the order itself is kept by the lease's check for an
+/// older queued row, whatever the times say (a resent failed row, or on PostgreSQL a row
+/// queued while another instance defers, may be due before the rows ahead of it).
 fn hold_back_later_rows(
     c: &mut dyn Conn,
     row: &Leased,
