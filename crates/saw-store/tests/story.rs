@@ -1423,15 +1423,14 @@ async fn a_waiting_row_holds_its_tickets_later_rows_back_and_rows_leave_as_they_
         );
 
         if name == "sqlite" {
-            let walk =
-                "EXPLAIN QUERY PLAN SELECT m.id FROM messages m INDEXED BY messages_outbox_due
-                WHERE m.direction = 'out' AND m.status = 'queued' AND m.is_note = FALSE
-                  AND COALESCE(m.next_attempt_at, m.created_at) <= $2
-                ORDER BY COALESCE(m.next_attempt_at, m.created_at), m.id LIMIT $1";
-            let plan = store
-                .read(move |c| c.query_all(walk, params![64, at(200)], |r| r.text(3)))
-                .await
-                .unwrap();
+            let plan = plan_of(
+                &store,
+                "SELECT m.id FROM messages m INDEXED BY messages_outbox_due
+                 WHERE m.direction = 'out' AND m.status = 'queued' AND m.is_note = FALSE
+                   AND COALESCE(m.next_attempt_at, m.created_at) <= $2
+                 ORDER BY COALESCE(m.next_attempt_at, m.created_at), m.id LIMIT $1",
+            )
+            .await;
             assert!(
                 plan.iter()
                     .any(|step| step.starts_with("SEARCH m USING INDEX messages_outbox_due")),
@@ -1493,35 +1492,42 @@ async fn the_inbox_and_distribution_find_tickets_through_an_index() {
     ];
     searched_through(&store, &lookups).await;
     // The resolved tab, which grows without end, is read in its index's order: no sort.
-    let explained = format!("EXPLAIN QUERY PLAN {}", lookups[2].0);
-    let plan = store
-        .read(move |c| c.query_all(&explained, params![50], |r| r.text(3)))
-        .await
-        .unwrap();
+    let plan = plan_of(&store, lookups[2].0).await;
     assert!(
         !plan.iter().any(|step| step.contains("TEMP B-TREE")),
         "{plan:?}"
     );
 }
 
-/// Each query's SQLite plan searches (not scans) through the index named with it. A `$1`
-/// (a page's size) is bound, as the code binds it: a literal would tell the planner a row
-/// count that the code's statements never tell it.
+/// Each query's SQLite plan searches (not scans) through the index named with it.
 async fn searched_through(store: &Store, lookups: &[(&'static str, &'static str)]) {
     for &(sql, index) in lookups {
-        let explained = format!("EXPLAIN QUERY PLAN {sql}");
-        let plan = store
-            .read(move |c| {
-                let page = params![50];
-                let bound = if sql.contains("$1") { &page[..] } else { &[] };
-                c.query_all(&explained, bound, |r| r.text(3))
-            })
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let plan = plan_of(store, sql).await;
         assert!(
             plan.iter()
                 .any(|step| step.starts_with("SEARCH") && step.contains(index)),
             "{sql}: {plan:?}"
         );
     }
+}
+
+/// `sql`'s SQLite plan, step by step. A `$1` (a page's size) and a `$2` (a time) are bound,
+/// as the code binds them: a literal would tell the planner what the code's statements never
+/// tell it.
+async fn plan_of(store: &Store, sql: &'static str) -> Vec<String> {
+    let explained = format!("EXPLAIN QUERY PLAN {sql}");
+    store
+        .read(move |c| {
+            let values = params![50, now()];
+            let bound = if sql.contains("$2") {
+                &values[..]
+            } else if sql.contains("$1") {
+                &values[..1]
+            } else {
+                &[]
+            };
+            c.query_all(&explained, bound, |r| r.text(3))
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }

@@ -463,6 +463,15 @@ struct Slot {
     index: usize,
 }
 
+impl Slot {
+    fn downgrade(&self) -> WeakSlot {
+        WeakSlot {
+            batch: Arc::downgrade(&self.batch),
+            index: self.index,
+        }
+    }
+}
+
 /// A [`Slot`] that does not keep its batch alive.
 struct WeakSlot {
     batch: std::sync::Weak<Batch>,
@@ -515,10 +524,7 @@ impl RenderedEvents {
                 }
             }
         };
-        *last = Some(WeakSlot {
-            batch: Arc::downgrade(&slot.batch),
-            index: slot.index,
-        });
+        *last = Some(slot.downgrade());
         let rendered = slot
             .batch
             .rendered
