@@ -9,6 +9,8 @@ pub struct Figures {
     /// (status, count) for every status.
     pub tickets: Vec<(&'static str, i64)>,
     pub online: i64,
+    /// Writes queued or running on the database's writer.
+    pub writes_waiting: usize,
 }
 
 pub async fn figures(app: &App) -> Result<Figures, AppError> {
@@ -18,6 +20,7 @@ pub async fn figures(app: &App) -> Result<Figures, AppError> {
             outbox_failed,
             tickets,
             online,
+            writes_waiting: app.store.writes_waiting(),
         },
     )?)
 }

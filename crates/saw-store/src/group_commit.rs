@@ -12,6 +12,9 @@
 //! A backend supplies [`Backend`]: how to begin a transaction on its one writing connection,
 //! and how that transaction runs statements, a write, and commits.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use tokio::sync::{mpsc, oneshot};
 
 use crate::StoreError;
@@ -61,6 +64,8 @@ pub(crate) trait Transaction {
 /// The queue in front of the writer thread.
 pub(crate) struct Writer {
     jobs: mpsc::Sender<Box<dyn Job>>,
+    /// Writes queued or running, not yet answered.
+    outstanding: Arc<AtomicUsize>,
 }
 
 impl Writer {
@@ -71,7 +76,10 @@ impl Writer {
             .name(name.into())
             .spawn(move || writer_loop(backend, queued))
             .map_err(|e| StoreError::Database(format!("cannot start the writer thread: {e}")))?;
-        Ok(Self { jobs })
+        Ok(Self {
+            jobs,
+            outstanding: Arc::default(),
+        })
     }
 
     /// Runs `f` in a write transaction on the writer thread, possibly batched with others.
@@ -103,6 +111,11 @@ impl Writer {
             .await
     }
 
+    /// How many writes are queued or running now, their callers not yet answered.
+    pub(crate) fn waiting(&self) -> usize {
+        self.outstanding.load(Ordering::Relaxed)
+    }
+
     async fn queue<T, E: From<StoreError>>(
         &self,
         job: Box<dyn Job>,
@@ -113,8 +126,25 @@ impl Writer {
                 "the database writer has stopped".into(),
             ))
         };
+        let _counted = Outstanding::count(&self.outstanding);
         self.jobs.send(job).await.map_err(|_| stopped())?;
         answered.await.map_err(|_| stopped())?
+    }
+}
+
+/// One write counted in [`Writer::waiting`] until its caller has its answer or gives up.
+struct Outstanding<'a>(&'a AtomicUsize);
+
+impl<'a> Outstanding<'a> {
+    fn count(outstanding: &'a AtomicUsize) -> Self {
+        outstanding.fetch_add(1, Ordering::Relaxed);
+        Outstanding(outstanding)
+    }
+}
+
+impl Drop for Outstanding<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -151,6 +151,15 @@ impl Store {
         }
     }
 
+    /// How many writes are queued for the writer thread and not yet taken in: a measure of
+    /// how far behind the writes are, for work that can wait (the outbox) to stand aside.
+    pub fn writes_waiting(&self) -> usize {
+        match self {
+            Store::Sqlite(s) => s.writes_waiting(),
+            Store::Postgres(s) => s.writes_waiting(),
+        }
+    }
+
     /// Waits until every write queued before this call is committed (at shutdown).
     pub async fn flush(&self) -> Result<(), StoreError> {
         match self {

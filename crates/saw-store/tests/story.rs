@@ -344,6 +344,57 @@ async fn concurrent_writes_are_group_committed_and_isolated() {
     }
 }
 
+/// `writes_waiting` counts the writes queued or running whose callers have no answer yet,
+/// the measure by which the outbox stands aside in a burst.
+#[tokio::test]
+async fn writes_waiting_counts_what_the_writer_has_yet_to_answer() {
+    for db in saw_testkit::backends() {
+        let store = open(&db).await;
+        assert_eq!(store.writes_waiting(), 0, "{}", db.name);
+        // A write that holds the writer thread until it is let go.
+        let (let_go, held) = std::sync::mpsc::channel::<()>();
+        let holding = tokio::spawn({
+            let store = store.clone();
+            async move {
+                store
+                    .write(move |_| {
+                        let _ = held.recv();
+                        Ok::<_, StoreError>(())
+                    })
+                    .await
+            }
+        });
+        let queued: Vec<_> = (0..5)
+            .map(|_| {
+                let store = store.clone();
+                tokio::spawn(async move { store.write(|c| c.scalar_i64("SELECT 1", &[])).await })
+            })
+            .collect();
+        until(|| store.writes_waiting() == 6, db.name).await;
+        // A caller that gives up is no longer counted.
+        queued[4].abort();
+        until(|| store.writes_waiting() == 5, db.name).await;
+        let_go.send(()).unwrap();
+        holding.await.unwrap().unwrap();
+        for write in queued.into_iter().take(4) {
+            assert_eq!(write.await.unwrap().unwrap(), 1);
+        }
+        assert_eq!(store.writes_waiting(), 0, "{}", db.name);
+    }
+}
+
+/// Waits for a condition that other tasks make true; fails after 10 s rather than hang.
+async fn until(condition: impl Fn() -> bool, what: &str) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !condition() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what}: never came true"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+}
+
 /// Replayable writes share a savepoint: when one fails (or panics), the others of its run
 /// are rolled back and run again, and nothing of the failed one stays. A write that runs
 /// once keeps its own savepoint between them.

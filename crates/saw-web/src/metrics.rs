@@ -169,7 +169,7 @@ fn render(m: &Metrics, f: &saw_app::ops::Figures) -> String {
             "saw_http_request_duration_seconds_count{{kind=\"{kind}\"}} {count}"
         );
     }
-    let gauges: [(&str, &str, i64); 4] = [
+    let gauges: [(&str, &str, i64); 5] = [
         (
             "saw_live_connections",
             "Open live event streams (inbox and API).",
@@ -186,6 +186,11 @@ fn render(m: &Metrics, f: &saw_app::ops::Figures) -> String {
             f.outbox_failed,
         ),
         ("saw_people_online", "People with the inbox open.", f.online),
+        (
+            "saw_store_writes_waiting",
+            "Database writes queued or running, not yet committed.",
+            i64::try_from(f.writes_waiting).unwrap_or(i64::MAX),
+        ),
     ];
     for (name, help, value) in gauges {
         let _ = writeln!(

@@ -63,6 +63,7 @@ async fn operators_read_requests_latency_streams_outbox_and_tickets() {
     assert!(text.contains("saw_live_connections 1\n"), "{text}");
     assert!(text.contains("saw_tickets{status=\"bot\"} 1\n"), "{text}");
     assert!(text.contains("saw_outbox_depth "), "{text}");
+    assert!(text.contains("saw_store_writes_waiting "), "{text}");
     assert!(text.contains("saw_people_online 0\n"), "{text}");
     drop(live);
 }

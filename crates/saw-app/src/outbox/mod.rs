@@ -120,6 +120,7 @@ pub async fn run(app: App, http: reqwest::Client, stop: Stop) {
         if rounds.is_multiple_of(600) {
             pacing.forget_idle();
         }
+        let_writes_go_first(|| app.store.writes_waiting(), &stop).await;
         match dispatch_once(&app, &http, &pacing, &stop).await {
             Ok(0) => tokio::time::sleep(IDLE_POLL).await,
             Ok(_) => {}
@@ -128,6 +129,30 @@ pub async fn run(app: App, http: reqwest::Client, stop: Stop) {
                 tokio::time::sleep(IDLE_POLL * 10).await;
             }
         }
+    }
+}
+
+/// In a burst the writer is what every webhook waits for, and a webhook not yet acknowledged
+/// is one the provider sends again, while a reply already queued is safe in the outbox. So
+/// while this many writes are queued or running (a burst keeps dozens waiting; a steady
+/// 1,000 messages/s a handful), the dispatcher waits before its next round and leaves the
+/// writer and the core to the webhooks.
+const BUSY_WRITER: usize = 16;
+/// The longest the dispatcher waits before a round: in a burst that does not end, replies
+/// go out more slowly, never not at all.
+const LONGEST_WAIT_FOR_WRITES: Duration = Duration::from_millis(500);
+/// How often a waiting dispatcher looks at the writer again.
+const WRITES_RECHECK: Duration = Duration::from_millis(5);
+
+/// Waits while `writes_waiting` says the writer is busy ([`BUSY_WRITER`]), at most
+/// [`LONGEST_WAIT_FOR_WRITES`], or until a stop is asked for.
+async fn let_writes_go_first(writes_waiting: impl Fn() -> usize, stop: &Stop) {
+    let until = tokio::time::Instant::now() + LONGEST_WAIT_FOR_WRITES;
+    while writes_waiting() >= BUSY_WRITER
+        && !stop.requested()
+        && tokio::time::Instant::now() < until
+    {
+        tokio::time::sleep(WRITES_RECHECK).await;
     }
 }
 
@@ -575,5 +600,45 @@ mod tests {
         assert!(backoff(0) < Duration::from_secs(2));
         assert!(backoff(3) >= Duration::from_secs_f64(6.4));
         assert!(backoff(30) <= Duration::from_secs(360));
+    }
+
+    // The clock is tokio's paused one: these durations are exact, not measured.
+    async fn waited_for_writes(writes_waiting: impl Fn() -> usize, stop: &Stop) -> Duration {
+        let started = tokio::time::Instant::now();
+        let_writes_go_first(writes_waiting, stop).await;
+        started.elapsed()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_dispatcher_waits_for_a_busy_writer_but_never_long() {
+        let stop = Stop::default();
+        assert_eq!(waited_for_writes(|| 0, &stop).await, Duration::ZERO);
+        assert_eq!(
+            waited_for_writes(|| BUSY_WRITER - 1, &stop).await,
+            Duration::ZERO
+        );
+
+        // A burst that does not end holds each round back by the longest wait, no more.
+        let waited = waited_for_writes(|| 500, &stop).await;
+        assert!(waited >= LONGEST_WAIT_FOR_WRITES, "{waited:?}");
+        assert!(
+            waited < LONGEST_WAIT_FOR_WRITES + WRITES_RECHECK * 2,
+            "{waited:?}"
+        );
+
+        // A burst that ends: the round goes as soon as the writer has caught up.
+        let looks = std::cell::Cell::new(0);
+        let waited = waited_for_writes(
+            || {
+                looks.set(looks.get() + 1);
+                if looks.get() <= 3 { BUSY_WRITER } else { 2 }
+            },
+            &stop,
+        )
+        .await;
+        assert_eq!(waited, WRITES_RECHECK * 3);
+
+        stop.stop();
+        assert_eq!(waited_for_writes(|| 500, &stop).await, Duration::ZERO);
     }
 }

@@ -147,6 +147,11 @@ impl PostgresStore {
         self.writer.write_replayable(f).await
     }
 
+    /// Writes waiting for the writer thread ([`crate::Store::writes_waiting`]).
+    pub fn writes_waiting(&self) -> usize {
+        self.writer.waiting()
+    }
+
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,

@@ -80,6 +80,11 @@ impl SqliteStore {
         self.inner.writer.write_replayable(f).await
     }
 
+    /// Writes waiting for the writer thread ([`crate::Store::writes_waiting`]).
+    pub fn writes_waiting(&self) -> usize {
+        self.inner.writer.waiting()
+    }
+
     /// Runs `f` in a read transaction (one consistent snapshot) on a reader connection.
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
