@@ -1,4 +1,5 @@
-//! Figures for operators (`/metrics`): the outbox, tickets by state, people online.
+//! Figures for operators (`/metrics`): the outbox, tickets by state, people online, the
+//! database writer's backlog.
 
 use crate::{App, AppError};
 

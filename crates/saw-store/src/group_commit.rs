@@ -64,8 +64,8 @@ pub(crate) trait Transaction {
 /// The queue in front of the writer thread.
 pub(crate) struct Writer {
     jobs: mpsc::Sender<Box<dyn Job>>,
-    /// Writes queued or running, not yet answered.
-    outstanding: Arc<AtomicUsize>,
+    /// Writes queued or running: each job holds one [`Backlog`] until the writer is done with it.
+    backlog: Arc<AtomicUsize>,
 }
 
 impl Writer {
@@ -78,7 +78,7 @@ impl Writer {
             .map_err(|e| StoreError::Database(format!("cannot start the writer thread: {e}")))?;
         Ok(Self {
             jobs,
-            outstanding: Arc::default(),
+            backlog: Arc::default(),
         })
     }
 
@@ -91,8 +91,16 @@ impl Writer {
     {
         let (answer, answered) = Answer::new();
         let write = Once(Some(f));
-        self.queue(Box::new(Queued { write, answer }), answered)
-            .await
+        let counted = Backlog::count(&self.backlog);
+        self.queue(
+            Box::new(Queued {
+                write,
+                answer,
+                _counted: counted,
+            }),
+            answered,
+        )
+        .await
     }
 
     /// [`Writer::write`] for a write that may run more than once: when a later write of its
@@ -107,13 +115,22 @@ impl Writer {
     {
         let (answer, answered) = Answer::new();
         let write = Replayable(f);
-        self.queue(Box::new(Queued { write, answer }), answered)
-            .await
+        let counted = Backlog::count(&self.backlog);
+        self.queue(
+            Box::new(Queued {
+                write,
+                answer,
+                _counted: counted,
+            }),
+            answered,
+        )
+        .await
     }
 
-    /// How many writes are queued or running now, their callers not yet answered.
+    /// How many writes are queued or running now: the writer's backlog. A write whose caller
+    /// gave up still counts until the writer has run it (or dropped it).
     pub(crate) fn waiting(&self) -> usize {
-        self.outstanding.load(Ordering::Relaxed)
+        self.backlog.load(Ordering::Relaxed)
     }
 
     async fn queue<T, E: From<StoreError>>(
@@ -126,23 +143,23 @@ impl Writer {
                 "the database writer has stopped".into(),
             ))
         };
-        let _counted = Outstanding::count(&self.outstanding);
         self.jobs.send(job).await.map_err(|_| stopped())?;
         answered.await.map_err(|_| stopped())?
     }
 }
 
-/// One write counted in [`Writer::waiting`] until its caller has its answer or gives up.
-struct Outstanding<'a>(&'a AtomicUsize);
+/// One write counted in [`Writer::waiting`], from its queueing until its job is dropped:
+/// answered, refused, or never taken in.
+struct Backlog(Arc<AtomicUsize>);
 
-impl<'a> Outstanding<'a> {
-    fn count(outstanding: &'a AtomicUsize) -> Self {
-        outstanding.fetch_add(1, Ordering::Relaxed);
-        Outstanding(outstanding)
+impl Backlog {
+    fn count(backlog: &Arc<AtomicUsize>) -> Self {
+        backlog.fetch_add(1, Ordering::Relaxed);
+        Backlog(backlog.clone())
     }
 }
 
-impl Drop for Outstanding<'_> {
+impl Drop for Backlog {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::Relaxed);
     }
@@ -183,6 +200,7 @@ impl<T: Send, E: From<StoreError> + Send> Answer<T, E> {
 struct Queued<W, T, E> {
     write: W,
     answer: Answer<T, E>,
+    _counted: Backlog,
 }
 
 /// How a queued write runs.

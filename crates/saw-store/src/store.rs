@@ -151,8 +151,8 @@ impl Store {
         }
     }
 
-    /// How many writes are queued for the writer thread and not yet taken in: a measure of
-    /// how far behind the writes are, for work that can wait (the outbox) to stand aside.
+    /// How many writes are queued for the writer thread or running on it: how far behind
+    /// the writes are, for work that can wait (the outbox) to stand aside.
     pub fn writes_waiting(&self) -> usize {
         match self {
             Store::Sqlite(s) => s.writes_waiting(),

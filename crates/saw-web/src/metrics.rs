@@ -188,7 +188,7 @@ fn render(m: &Metrics, f: &saw_app::ops::Figures) -> String {
         ("saw_people_online", "People with the inbox open.", f.online),
         (
             "saw_store_writes_waiting",
-            "Database writes queued or running, not yet committed.",
+            "Database writes queued for the writer or running on it.",
             i64::try_from(f.writes_waiting).unwrap_or(i64::MAX),
         ),
     ];
