@@ -32,6 +32,23 @@ fn nonzero(n: u32) -> NonZeroU32 {
     NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN)
 }
 
+/// Why a send must wait, and how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    /// The channel's rate: every send on the channel waits alike, a moment each.
+    Channel(Duration),
+    /// The customer's pace: this customer's next send, seconds away on WhatsApp.
+    Customer(Duration),
+}
+
+impl Held {
+    pub fn wait(self) -> Duration {
+        match self {
+            Held::Channel(wait) | Held::Customer(wait) => wait,
+        }
+    }
+}
+
 struct ChannelPace {
     per_second: u32,
     limiter: DefaultDirectRateLimiter,
@@ -49,42 +66,49 @@ pub struct Pacing {
 }
 
 impl Pacing {
-    /// `Ok` when a message to `customer` on `channel` may go now, else how long to wait.
-    /// `per_second` `None` means the channel is not limited (the sandbox).
+    /// `Ok` when a message to `customer` on `channel` may go now, else what holds it and
+    /// for how long. `per_second` `None` means the channel is not limited (the sandbox).
     pub fn admit(
         &self,
         channel: ChannelId,
         kind: ChannelKind,
         per_second: Option<u32>,
         customer: &str,
-    ) -> Result<(), Duration> {
+    ) -> Result<(), Held> {
         let Some(per_second) = per_second else {
             return Ok(());
         };
         let clock = &self.clock;
-        if let Some(quota) = customer_quota(kind) {
-            let mut customers = self.customers.lock().unwrap_or_else(|e| e.into_inner());
-            let limiter = customers
-                .entry(kind)
-                .or_insert_with(|| RateLimiter::keyed(quota));
-            if let Err(not_until) = limiter.check_key(&(channel, customer.to_owned())) {
-                return Err(not_until.wait_time_from(clock.now()));
-            }
-        }
-        let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
-        let pace = channels.entry(channel).or_insert_with(|| ChannelPace {
-            per_second,
-            limiter: RateLimiter::direct(Quota::per_second(nonzero(per_second))),
-        });
-        if pace.per_second != per_second {
-            *pace = ChannelPace {
+        // The channel first: a send it holds back must not spend one of the customer's burst
+        // (which would hold their next replies back by WhatsApp's 6 s). The other way round,
+        // a send the customer's pace holds back spends one of the channel's slots, which
+        // errs on the side of sending less.
+        {
+            let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+            let pace = channels.entry(channel).or_insert_with(|| ChannelPace {
                 per_second,
                 limiter: RateLimiter::direct(Quota::per_second(nonzero(per_second))),
-            };
+            });
+            if pace.per_second != per_second {
+                *pace = ChannelPace {
+                    per_second,
+                    limiter: RateLimiter::direct(Quota::per_second(nonzero(per_second))),
+                };
+            }
+            pace.limiter
+                .check()
+                .map_err(|not_until| Held::Channel(not_until.wait_time_from(clock.now())))?;
         }
-        pace.limiter
-            .check()
-            .map_err(|not_until| not_until.wait_time_from(clock.now()))
+        let Some(quota) = customer_quota(kind) else {
+            return Ok(());
+        };
+        let mut customers = self.customers.lock().unwrap_or_else(|e| e.into_inner());
+        let limiter = customers
+            .entry(kind)
+            .or_insert_with(|| RateLimiter::keyed(quota));
+        limiter
+            .check_key(&(channel, customer.to_owned()))
+            .map_err(|not_until| Held::Customer(not_until.wait_time_from(clock.now())))
     }
 
     /// Forgets customers whose pace is back to a full burst (memory stays bounded).
@@ -110,15 +134,46 @@ mod tests {
                 Ok(())
             );
         }
-        let wait = pacing
+        let held = pacing
             .admit(channel, ChannelKind::WhatsApp, Some(80), "5511987654321")
             .unwrap_err();
-        assert!(wait > Duration::from_secs(4) && wait <= Duration::from_secs(6));
+        assert!(
+            matches!(held, Held::Customer(wait) if wait > Duration::from_secs(4) && wait <= Duration::from_secs(6)),
+            "{held:?}"
+        );
         // Another customer is not held back by the first one's pace.
         assert_eq!(
             pacing.admit(channel, ChannelKind::WhatsApp, Some(80), "5521999990000"),
             Ok(())
         );
+    }
+
+    #[test]
+    fn a_send_the_channel_holds_back_leaves_the_customers_burst_whole() {
+        let pacing = Pacing::default();
+        let channel = ChannelId::new(4);
+        let customer = "5511987654321";
+        // A channel of one send per second, spent by another customer.
+        assert_eq!(
+            pacing.admit(channel, ChannelKind::WhatsApp, Some(1), "5521999990000"),
+            Ok(())
+        );
+        for _ in 0..CUSTOMER_BURST * 2 {
+            let held = pacing
+                .admit(channel, ChannelKind::WhatsApp, Some(1), customer)
+                .unwrap_err();
+            assert!(
+                matches!(held, Held::Channel(wait) if wait <= Duration::from_secs(1)),
+                "{held:?}"
+            );
+        }
+        // The customer's whole burst is still there once the channel lets sends through.
+        let keyed = pacing.customers.lock().unwrap();
+        let limiter = &keyed[&ChannelKind::WhatsApp];
+        for _ in 0..CUSTOMER_BURST {
+            assert!(limiter.check_key(&(channel, customer.to_owned())).is_ok());
+        }
+        assert!(limiter.check_key(&(channel, customer.to_owned())).is_err());
     }
 
     #[test]
