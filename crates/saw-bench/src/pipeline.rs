@@ -12,7 +12,7 @@ use anyhow::{Context, bail};
 use crate::fake_graph::FakeGraph;
 use crate::load::{self, Timeline};
 use crate::report::{Figure, Report};
-use crate::saw_process::{self, ADMIN_EMAIL, PASSWORD, Saw};
+use crate::saw_process::{self, ADMIN_EMAIL, PASSWORD, Saw, Serving};
 use crate::{Args, baseline, database};
 
 /// Webhooks in flight when sending flat out (Meta delivers many at once).
@@ -77,7 +77,8 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
     eprintln!("{split} webhooks flat out…");
     let cpu_before = serving.cpu_time();
     let flat = load::flat_out(&client, &url, &hooks, 0..split, CONCURRENCY, &timeline).await;
-    let flat_lag = drained(&fake, Instant::now()).await;
+    let flat_lag = drained(&fake, &serving, &client, Instant::now()).await;
+    let sent_after_flat = fake.sent();
     // Everything the flat-out messages cost: stored, answered, sent and shown.
     let cpu_per_message = match (cpu_before, serving.cpu_time()) {
         (Some(before), Some(after)) => (after - before).as_secs_f64() * 1e6 / split as f64,
@@ -85,7 +86,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
     };
     eprintln!("{} webhooks at {}/s…", messages - split, args.rate);
     let rated = load::at_rate(&client, &url, &hooks, split..messages, args.rate, &timeline).await;
-    let rated_lag = drained(&fake, Instant::now()).await;
+    let rated_lag = drained(&fake, &serving, &client, Instant::now()).await;
     let (latencies, missing) = timeline.latencies(split..messages);
     let (_, flat_missing) = timeline.latencies(0..split);
     let peak_rss = serving.memory().map_or(0, |(_, peak)| peak);
@@ -134,6 +135,12 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
         (
             "not acknowledged".into(),
             (flat.failed + rated.failed).to_string(),
+        ),
+        (
+            "bot replies sent".into(),
+            format!(
+                "{sent_after_flat} once the flat-out phase's outbox was empty, {bot_replies} in all"
+            ),
         ),
         (
             "never seen on a live stream".into(),
@@ -204,18 +211,30 @@ pub async fn run(args: &Args) -> anyhow::Result<Report> {
     Ok(report)
 }
 
-/// Waits until the bot's replies stop leaving (nothing sent for a second, or a minute
-/// passed); answers how long after `since` the last one left.
-async fn drained(fake: &FakeGraph, since: Instant) -> Duration {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut last = fake.sent();
-    loop {
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        let now = fake.sent();
-        if now == last || Instant::now() > deadline {
-            break;
+/// Waits until the outbox is empty (or, where `/metrics` does not answer, until nothing
+/// was sent for a second), two minutes at most; answers how long after `since` the last
+/// reply left. Replies held by WhatsApp's pace per customer count: the outbox is not empty
+/// while they wait.
+async fn drained(
+    fake: &FakeGraph,
+    serving: &Serving,
+    client: &reqwest::Client,
+    since: Instant,
+) -> Duration {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut last = (fake.sent(), Instant::now());
+    while Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let sent = fake.sent();
+        match serving.outbox_depth(client).await {
+            Some(0) => break,
+            Some(_) => {}
+            None if sent == last.0 && last.1.elapsed() >= Duration::from_secs(1) => break,
+            None => {}
         }
-        last = now;
+        if sent != last.0 {
+            last = (sent, Instant::now());
+        }
     }
     fake.last_send()
         .map_or(Duration::ZERO, |at| at.saturating_duration_since(since))

@@ -70,6 +70,9 @@ pub struct Saw {
     pub database_url: String,
 }
 
+/// Lets the benchmark read the server's `/metrics` (the outbox's depth).
+const METRICS_TOKEN: &str = "saw-bench-metrics";
+
 pub struct Serving {
     child: Child,
     pub base: String,
@@ -94,6 +97,7 @@ impl Saw {
             .env("SAW_ADMIN_EMAIL", ADMIN_EMAIL)
             .env("SAW_ADMIN_PASSWORD", PASSWORD)
             .env("SAW_LOG", "warn")
+            .env("SAW_METRICS_TOKEN", METRICS_TOKEN)
             .stdin(Stdio::null());
         cmd
     }
@@ -161,6 +165,25 @@ impl Saw {
 }
 
 impl Serving {
+    /// Outbound messages still queued (`saw_outbox_depth`), or `None` if `/metrics` does
+    /// not answer.
+    pub async fn outbox_depth(&self, client: &reqwest::Client) -> Option<u64> {
+        let text = client
+            .get(format!("{}/metrics", self.base))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
+            .await
+            .ok()?
+            .error_for_status()
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        text.lines()
+            .find_map(|line| line.strip_prefix("saw_outbox_depth "))
+            .and_then(|n| n.trim().parse().ok())
+    }
+
     /// The server's (resident now, peak) memory in bytes. With `taskset` in front, the
     /// server is taskset's child only until taskset execs it: the pid is the same.
     pub fn memory(&self) -> Option<(u64, u64)> {
