@@ -171,6 +171,7 @@ impl Serving {
         let text = client
             .get(format!("{}/metrics", self.base))
             .bearer_auth(METRICS_TOKEN)
+            .timeout(std::time::Duration::from_secs(5))
             .send()
             .await
             .ok()?

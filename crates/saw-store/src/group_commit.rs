@@ -89,18 +89,7 @@ impl Writer {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut dyn Conn) -> Result<T, E> + Send + 'static,
     {
-        let (answer, answered) = Answer::new();
-        let write = Once(Some(f));
-        let counted = Backlog::count(&self.backlog);
-        self.queue(
-            Box::new(Queued {
-                write,
-                answer,
-                _counted: counted,
-            }),
-            answered,
-        )
-        .await
+        self.queue(Once(Some(f))).await
     }
 
     /// [`Writer::write`] for a write that may run more than once: when a later write of its
@@ -113,18 +102,7 @@ impl Writer {
         E: From<StoreError> + Send + 'static,
         F: Fn(&mut dyn Conn) -> Result<T, E> + Send + 'static,
     {
-        let (answer, answered) = Answer::new();
-        let write = Replayable(f);
-        let counted = Backlog::count(&self.backlog);
-        self.queue(
-            Box::new(Queued {
-                write,
-                answer,
-                _counted: counted,
-            }),
-            answered,
-        )
-        .await
+        self.queue(Replayable(f)).await
     }
 
     /// How many writes are queued or running now: the writer's backlog. A write whose caller
@@ -133,11 +111,19 @@ impl Writer {
         self.backlog.load(Ordering::Relaxed)
     }
 
-    async fn queue<T, E: From<StoreError>>(
-        &self,
-        job: Box<dyn Job>,
-        answered: oneshot::Receiver<Result<T, E>>,
-    ) -> Result<T, E> {
+    /// Queues `write` for the writer thread and waits for its answer after the commit.
+    async fn queue<W, T, E>(&self, write: W) -> Result<T, E>
+    where
+        W: Write<T, E> + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let (answer, answered) = Answer::new();
+        let job = Box::new(Queued {
+            write,
+            answer,
+            _counted: Backlog::count(&self.backlog),
+        });
         let stopped = || {
             E::from(StoreError::Unavailable(
                 "the database writer has stopped".into(),

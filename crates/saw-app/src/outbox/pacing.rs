@@ -2,8 +2,9 @@
 //! bot, or the channel's setting), and each customer has their own pace that lets a short
 //! burst through — a greeting and a menu leave together — then slows to what the provider
 //! tolerates for one person (WhatsApp's pair limit: about one message every 6 s; Telegram:
-//! one per second per chat). A row that must wait is put back with its time, not slept
-//! on, so other conversations keep flowing.
+//! one per second per chat). A row held by its customer's pace is put back with its time,
+//! not slept on, so other conversations keep flowing; the dispatcher waits out a channel's
+//! next slot, milliseconds away, inside its round.
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
@@ -35,7 +36,7 @@ fn nonzero(n: u32) -> NonZeroU32 {
 /// Why a send must wait, and how long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Held {
-    /// The channel's rate: every send on the channel waits alike, a moment each.
+    /// The channel's rate: the channel's next slot, milliseconds away at WhatsApp's rates.
     Channel(Duration),
     /// The customer's pace: this customer's next send, seconds away on WhatsApp.
     Customer(Duration),
