@@ -55,6 +55,15 @@ struct ChannelPace {
     limiter: DefaultDirectRateLimiter,
 }
 
+impl ChannelPace {
+    fn new(per_second: u32) -> Self {
+        ChannelPace {
+            per_second,
+            limiter: RateLimiter::direct(Quota::per_second(nonzero(per_second))),
+        }
+    }
+}
+
 /// The dispatcher's rate limits, in memory (one process sends; a restart starts afresh,
 /// which only lets one burst through).
 #[derive(Default)]
@@ -86,15 +95,11 @@ impl Pacing {
         // errs on the side of sending less.
         {
             let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
-            let pace = channels.entry(channel).or_insert_with(|| ChannelPace {
-                per_second,
-                limiter: RateLimiter::direct(Quota::per_second(nonzero(per_second))),
-            });
+            let pace = channels
+                .entry(channel)
+                .or_insert_with(|| ChannelPace::new(per_second));
             if pace.per_second != per_second {
-                *pace = ChannelPace {
-                    per_second,
-                    limiter: RateLimiter::direct(Quota::per_second(nonzero(per_second))),
-                };
+                *pace = ChannelPace::new(per_second);
             }
             pace.limiter
                 .check()
