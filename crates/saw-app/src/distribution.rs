@@ -32,7 +32,7 @@ pub fn spawn(app: App) -> tokio::task::JoinHandle<()> {
             let _ = tokio::time::timeout(SWEEP, async {
                 loop {
                     match events.recv().await {
-                        Ok(n) if matters(&n.event) => break,
+                        Ok(published) if published.iter().any(|n| matters(&n.event)) => break,
                         Ok(_) => continue,
                         Err(RecvError::Lagged(_)) => break,
                         Err(RecvError::Closed) => std::future::pending::<()>().await,

@@ -2,8 +2,9 @@
 //! delivery status, a ticket moving) is published here after its transaction commits, for
 //! the live inbox and the API's event stream.
 //!
-//! It is a broadcast channel: a subscriber that falls behind by more than the buffer is told
-//! it lagged (and should reload) instead of slowing the publishers. Events carry ids, never
+//! It is a broadcast channel of [`Published`] lists, one per commit: a subscriber takes a
+//! commit's events in one receive. A subscriber that falls behind by more than the buffer is
+//! told it lagged (and should reload) instead of slowing the publishers. Events carry ids, never
 //! message text: subscribers read what they are allowed to see from the store. A later
 //! multi-instance mode can put PostgreSQL's LISTEN/NOTIFY behind the same two methods.
 
@@ -14,7 +15,8 @@ use saw_core::ids::{AccountId, ChannelId, MessageId, QueueId, TicketId, UserId};
 use serde::Serialize;
 use tokio::sync::broadcast;
 
-/// How many events a slow subscriber may fall behind before it is told it lagged.
+/// How many events are kept for readers that reconnect, and how many publishes a slow
+/// subscriber may fall behind before it is told it lagged.
 const BUFFER: usize = 4096;
 
 /// One committed change.
@@ -181,12 +183,17 @@ pub struct Numbered {
     pub event: Arc<Event>,
 }
 
+/// The events of one publish (one commit), in order. With 50 live streams, receiving each
+/// event on its own cost every stream a few atomic operations per event, ≈ 2 % of the server
+/// in a burst; a list costs them once per commit.
+pub type Published = Arc<[Numbered]>;
+
 /// Publishes committed changes to whoever listens, and keeps the last [`BUFFER`] of them so
 /// a reader that reconnects with the last id it saw resumes without a gap.
 #[derive(Clone)]
 pub struct EventBus {
     inner: Arc<std::sync::Mutex<Recent>>,
-    sender: broadcast::Sender<Numbered>,
+    sender: broadcast::Sender<Published>,
 }
 
 struct Recent {
@@ -222,6 +229,7 @@ impl EventBus {
         let Ok(mut recent) = self.inner.lock() else {
             return;
         };
+        let mut published = Vec::new();
         for event in events {
             let numbered = Numbered {
                 id: recent.next_id,
@@ -232,18 +240,21 @@ impl EventBus {
                 recent.events.pop_front();
             }
             recent.events.push_back(numbered.clone());
+            published.push(numbered);
+        }
+        if !published.is_empty() {
             // No subscriber is fine: nobody is watching.
-            let _ = self.sender.send(numbered);
+            let _ = self.sender.send(published.into());
         }
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Numbered> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Published> {
         self.sender.subscribe()
     }
 
     /// Subscribes, and answers what was published after `last_id` (a reconnecting
     /// reader's `Last-Event-ID`) that the receiver will not see.
-    pub fn resume(&self, last_id: u64) -> (Resume, broadcast::Receiver<Numbered>) {
+    pub fn resume(&self, last_id: u64) -> (Resume, broadcast::Receiver<Published>) {
         let Ok(recent) = self.inner.lock() else {
             return (Resume::Gap, self.sender.subscribe());
         };
@@ -301,7 +312,9 @@ mod tests {
             direction: MessageDirection::Inbound,
         };
         bus.publish([event.clone()]);
-        assert_eq!(*rx.recv().await.unwrap().event, event);
+        let published = rx.recv().await.unwrap();
+        assert_eq!(published.len(), 1);
+        assert_eq!(*published[0].event, event);
         assert_eq!(
             serde_json::to_value(&event).unwrap(),
             serde_json::json!({"type": "message_created", "account_id": 1, "ticket_id": 2,
@@ -323,7 +336,7 @@ mod tests {
         bus.publish([health(1), health(2), health(3)]);
         let mut live = bus.subscribe();
         bus.publish([health(4)]);
-        let seen = live.recv().await.unwrap().id;
+        let seen = live.recv().await.unwrap()[0].id;
         let (missed, mut live) = bus.resume(seen - 3);
         let Resume::Missed(missed) = missed else {
             panic!("the last events are kept")
@@ -336,9 +349,34 @@ mod tests {
             [health(2), health(3), health(4)]
         );
         bus.publish([health(5)]);
-        let newest = live.recv().await.unwrap();
+        let newest = live.recv().await.unwrap()[0].clone();
         assert_eq!(*newest.event, health(5));
         assert!(matches!(bus.resume(newest.id).0, Resume::Missed(m) if m.is_empty()));
+    }
+
+    #[tokio::test]
+    async fn one_publish_reaches_a_subscriber_as_one_list_in_order() {
+        let bus = EventBus::default();
+        let mut live = bus.subscribe();
+        bus.publish([health(1), health(2), health(3)]);
+        bus.publish([]);
+        bus.publish([health(4)]);
+        let first = live.recv().await.unwrap();
+        assert_eq!(
+            first
+                .iter()
+                .map(|n| n.event.as_ref().clone())
+                .collect::<Vec<_>>(),
+            [health(1), health(2), health(3)]
+        );
+        assert_eq!(
+            first.iter().map(|n| n.id - first[0].id).collect::<Vec<_>>(),
+            [0, 1, 2],
+            "consecutive ids"
+        );
+        let second = live.recv().await.unwrap();
+        assert_eq!(second.len(), 1, "an empty publish sends nothing");
+        assert_eq!(second[0].id, first[2].id + 1);
     }
 
     #[test]

@@ -26,7 +26,8 @@ use crate::{App, AppError};
 const KEY_SETTING: &str = "vapid_private_key";
 /// How long a push service keeps a notification for a phone that is off: an hour.
 const TTL: std::time::Duration = std::time::Duration::from_secs(3600);
-/// The most events looked at together (one read of the subscriptions for them all).
+/// How many events are looked at together (one read of the subscriptions for them all):
+/// commits are taken whole until this many are at hand.
 const READ_TOGETHER: usize = 64;
 
 /// SAW's VAPID key pair.
@@ -104,14 +105,14 @@ pub fn spawn(app: App, http: reqwest::Client) -> tokio::task::JoinHandle<()> {
         let mut vapid_key: Option<Arc<Vapid>> = None;
         loop {
             // The events already there are looked at together: one read for a burst.
-            let mut ready = match events.recv().await {
-                Ok(n) => vec![n.event],
+            let mut ready: Vec<_> = match events.recv().await {
+                Ok(published) => published.iter().map(|n| n.event.clone()).collect(),
                 Err(RecvError::Lagged(_)) => continue,
                 Err(RecvError::Closed) => return,
             };
             while ready.len() < READ_TOGETHER {
                 match events.try_recv() {
-                    Ok(n) => ready.push(n.event),
+                    Ok(published) => ready.extend(published.iter().map(|n| n.event.clone())),
                     Err(TryRecvError::Lagged(_)) => continue,
                     Err(_) => break,
                 }

@@ -16,7 +16,7 @@
 //! that is no longer kept (or the server restarted) it gets a `reload` event and should
 //! read again what it shows.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -30,14 +30,14 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::{FutureExt, SinkExt, Stream, StreamExt};
 use saw_app::App;
-use saw_app::events::{Event, Numbered, Resume};
+use saw_app::events::{Event, Numbered, Published, Resume};
 use saw_app::tickets::{Audience, Shown, ShownRow};
 use saw_core::ids::{QueueId, TicketId};
 use saw_core::user::User;
 use serde::Serialize;
 use serde_json::json;
 use tokio::sync::OnceCell;
-use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 
 use crate::api::views::{MessageView, TicketView};
 use crate::state::AppState;
@@ -149,12 +149,13 @@ struct Reader {
     queues: Vec<QueueId>,
     /// The [`RecheckPeriods`] period the user was last read in.
     checked_in: u64,
-    backlog: VecDeque<Numbered>,
-    receiver: broadcast::Receiver<Numbered>,
+    /// The events being sent (what a reconnecting reader missed, then one commit's events at
+    /// a time), and how many of them were.
+    pending: Published,
+    sent: usize,
+    receiver: broadcast::Receiver<Published>,
     reload: bool,
-    /// Where the last rendered event was: the next one is usually just after it, in the
-    /// same batch. Weak, so that a quiet reader keeps no batch alive.
-    last_rendered: Option<WeakSlot>,
+    place: Place,
 }
 
 /// What a reader is sent next, whatever carries it.
@@ -291,11 +292,12 @@ impl Reader {
         last_seen: Option<u64>,
         online: Option<saw_app::team::Online>,
     ) -> Reader {
-        let (backlog, receiver, reload) = match last_seen {
-            None => (VecDeque::new(), state.app.events.subscribe(), false),
+        let nothing: Published = Arc::new([]);
+        let (pending, receiver, reload) = match last_seen {
+            None => (nothing, state.app.events.subscribe(), false),
             Some(id) => match state.app.events.resume(id) {
                 (Resume::Missed(missed), receiver) => (missed.into(), receiver, false),
-                (Resume::Gap, receiver) => (VecDeque::new(), receiver, true),
+                (Resume::Gap, receiver) => (nothing, receiver, true),
             },
         };
         Reader {
@@ -306,10 +308,11 @@ impl Reader {
             queues: Vec::new(),
             // Read the queues before the first event.
             checked_in: u64::MAX,
-            backlog,
+            pending,
+            sent: 0,
             receiver,
             reload,
-            last_rendered: None,
+            place: Place::Nowhere,
         }
     }
 
@@ -326,17 +329,15 @@ impl Reader {
             if std::mem::take(&mut self.reload) {
                 return Some(Item::Reload);
             }
-            let numbered = match self.backlog.pop_front() {
-                Some(n) => n,
-                None => match self.receiver.recv().await {
-                    Ok(n) => n,
-                    Err(RecvError::Lagged(_)) => {
-                        self.reload = true;
-                        continue;
-                    }
+            let Some(numbered) = self.pending.get(self.sent) else {
+                match self.receive().await {
+                    Ok(published) => (self.pending, self.sent) = (published, 0),
+                    Err(RecvError::Lagged(_)) => self.reload = true,
                     Err(RecvError::Closed) => return None,
-                },
+                }
+                continue;
             };
+            self.sent += 1;
             let event = numbered.event.as_ref();
             if event.account_id() != self.user.account_id {
                 continue;
@@ -347,8 +348,31 @@ impl Reader {
             if (about_me || due) && !self.still_active().await {
                 return None;
             }
-            if let Some(item) = self.shown(&numbered).await {
+            let numbered = &self.pending[self.sent - 1];
+            if let Some(item) = shown(
+                &self.state,
+                &self.user,
+                &self.queues,
+                &mut self.place,
+                numbered,
+            )
+            .await
+            {
                 return Some(item);
+            }
+        }
+    }
+
+    /// The next commit's events: at once when one is waiting, or once one is published. A
+    /// reader about to wait lets go of its place, so that a quiet reader keeps no batch alive.
+    async fn receive(&mut self) -> Result<Published, RecvError> {
+        match self.receiver.try_recv() {
+            Ok(published) => Ok(published),
+            Err(TryRecvError::Lagged(missed)) => Err(RecvError::Lagged(missed)),
+            Err(TryRecvError::Closed) => Err(RecvError::Closed),
+            Err(TryRecvError::Empty) => {
+                self.place.let_go();
+                self.receiver.recv().await
             }
         }
     }
@@ -369,41 +393,43 @@ impl Reader {
             _ => false,
         }
     }
+}
 
-    /// The event as this reader sees it, or `None` when it may not. Message and ticket
-    /// events are read and serialised once for every reader ([`Rendered`]); who may see them
-    /// is decided here, in memory.
-    async fn shown(&mut self, numbered: &Numbered) -> Option<Item> {
-        let id = numbered.id;
-        match numbered.event.as_ref() {
-            Event::ChannelHealth {
-                channel_id,
-                healthy,
-                ..
-            } => self.user.role.sees_all_queues().then(|| Item::Event {
-                id,
-                kind: "channel.health",
-                data:
-                    json!({"type": "channel.health", "channel_id": channel_id, "healthy": healthy})
-                        .to_string(),
-            }),
-            Event::PresenceChanged { user_id, .. } => Some(Item::Event {
-                id,
-                kind: "presence.changed",
-                data: json!({"type": "presence.changed", "user_id": user_id}).to_string(),
-            }),
-            Event::UserChanged { .. } | Event::QueueChanged { .. } => None,
-            _ => {
-                let rendered = self
-                    .state
-                    .rendered
-                    .get(&self.state.app, numbered, &mut self.last_rendered)
-                    .await?;
-                rendered
-                    .audience
-                    .admits(&self.user, &self.queues)
-                    .then_some(Item::Rendered(rendered))
-            }
+/// The event as `user`, a member of `queues`, sees it, or `None` when they may not. Message
+/// and ticket events are read and serialised once for every reader ([`Rendered`]); who may
+/// see them is decided here, in memory.
+async fn shown(
+    state: &AppState,
+    user: &User,
+    queues: &[QueueId],
+    place: &mut Place,
+    numbered: &Numbered,
+) -> Option<Item> {
+    let id = numbered.id;
+    match numbered.event.as_ref() {
+        Event::ChannelHealth {
+            channel_id,
+            healthy,
+            ..
+        } => user.role.sees_all_queues().then(|| Item::Event {
+            id,
+            kind: "channel.health",
+            data: json!({"type": "channel.health", "channel_id": channel_id, "healthy": healthy})
+                .to_string(),
+        }),
+        Event::PresenceChanged { user_id, .. } => Some(Item::Event {
+            id,
+            kind: "presence.changed",
+            data: json!({"type": "presence.changed", "user_id": user_id}).to_string(),
+        }),
+        Event::UserChanged { .. } | Event::QueueChanged { .. } => None,
+        _ => {
+            let rendered = state.rendered.get(&state.app, numbered, place).await?;
+            // Most readers may not see most events: those cost no reference count.
+            rendered
+                .audience
+                .admits(user, queues)
+                .then(|| Item::Rendered(rendered.clone()))
         }
     }
 }
@@ -470,6 +496,14 @@ impl Slot {
             index: self.index,
         }
     }
+
+    /// Where event `id` is in this batch, when it comes after this slot's event. A batch's
+    /// ids ascend; other accounts' events may lie between a reader's two.
+    fn index_of_later(&self, id: u64) -> Option<usize> {
+        let after = self.batch.events.get(self.index + 1..)?;
+        let offset = after.binary_search_by_key(&id, |n| n.id).ok()?;
+        Some(self.index + 1 + offset)
+    }
 }
 
 /// A [`Slot`] that does not keep its batch alive.
@@ -479,16 +513,53 @@ struct WeakSlot {
 }
 
 impl WeakSlot {
-    /// Event `id`'s slot, when it comes after this one in the same batch (still kept). A
-    /// batch's ids ascend; other accounts' events may lie between a reader's two.
+    /// Event `id`'s slot, when it comes after this one in the same batch (still kept).
     fn later(&self, id: u64) -> Option<Slot> {
-        let batch = self.batch.upgrade()?;
-        let after = batch.events.get(self.index + 1..)?;
-        let offset = after.binary_search_by_key(&id, |n| n.id).ok()?;
-        Some(Slot {
-            index: self.index + 1 + offset,
-            batch,
-        })
+        let slot = Slot {
+            batch: self.batch.upgrade()?,
+            index: self.index,
+        };
+        let index = slot.index_of_later(id)?;
+        Some(Slot { index, ..slot })
+    }
+}
+
+/// Where a reader's last rendered event was: its next one is usually just after it, in the
+/// same batch. Every reader looks up every event, so moving along a batch it holds costs no
+/// lock, search of the shared map or reference count; a reader lets go of its place while
+/// it waits for events, so that a quiet reader keeps no batch alive.
+enum Place {
+    Nowhere,
+    Held(Slot),
+    LetGo(WeakSlot),
+}
+
+impl Place {
+    /// Moves to event `id` when it comes after this place in the same batch, still kept.
+    fn move_to_later(&mut self, id: u64) -> bool {
+        match self {
+            Place::Held(slot) => match slot.index_of_later(id) {
+                Some(index) => {
+                    slot.index = index;
+                    true
+                }
+                None => false,
+            },
+            Place::LetGo(weak) => match weak.later(id) {
+                Some(slot) => {
+                    *self = Place::Held(slot);
+                    true
+                }
+                None => false,
+            },
+            Place::Nowhere => false,
+        }
+    }
+
+    fn let_go(&mut self) {
+        if let Place::Held(slot) = self {
+            *self = Place::LetGo(slot.downgrade());
+        }
     }
 }
 
@@ -505,32 +576,32 @@ const RENDERED_KEPT: usize = 4096;
 const RENDER_TOGETHER: usize = 64;
 
 impl RenderedEvents {
-    /// `numbered` rendered; `last` is where the reader's previous event was, and becomes
-    /// this one's. Every reader looks up every event, so the shared map (a lock and a
-    /// search) is only asked when the event is not after `last` in its batch.
-    async fn get(
+    /// `numbered` rendered; `place` is where the reader's previous event was, and becomes
+    /// this one's. The shared map (a lock and a search) is only asked when the event is not
+    /// after `place` in its batch.
+    async fn get<'p>(
         &self,
         app: &App,
         numbered: &Numbered,
-        last: &mut Option<WeakSlot>,
-    ) -> Option<Arc<Rendered>> {
-        let slot = match last.as_ref().and_then(|last| last.later(numbered.id)) {
-            Some(slot) => slot,
-            None => {
-                let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
-                match recent.slots.get(&numbered.id) {
-                    Some(slot) => slot.clone(),
-                    None => recent.make_slots(app, numbered),
-                }
-            }
+        place: &'p mut Place,
+    ) -> Option<&'p Arc<Rendered>> {
+        if !place.move_to_later(numbered.id) {
+            let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+            let slot = match recent.slots.get(&numbered.id) {
+                Some(slot) => slot.clone(),
+                None => recent.make_slots(app, numbered),
+            };
+            *place = Place::Held(slot);
+        }
+        let Place::Held(slot) = place else {
+            return None;
         };
-        *last = Some(slot.downgrade());
         let rendered = slot
             .batch
             .rendered
             .get_or_init(|| render(app, &slot.batch.events))
             .await;
-        rendered.get(slot.index).cloned().flatten()
+        rendered.get(slot.index)?.as_ref()
     }
 }
 
@@ -722,6 +793,53 @@ mod tests {
             last.later(5).is_none(),
             "a batch no longer kept is not kept alive"
         );
+    }
+
+    #[test]
+    fn a_reader_holds_its_place_while_it_has_events_and_lets_go_while_it_waits() {
+        let event = |id| Numbered {
+            id,
+            event: Arc::new(Event::PresenceChanged {
+                account_id: saw_core::ids::AccountId::new(1),
+                user_id: saw_core::ids::UserId::new(1),
+            }),
+        };
+        let batch = Arc::new(Batch {
+            events: vec![event(3), event(5), event(9)],
+            rendered: OnceCell::new(),
+        });
+        let index = |place: &Place| match place {
+            Place::Held(slot) => Some(slot.index),
+            _ => None,
+        };
+        let mut place = Place::Held(Slot {
+            batch: batch.clone(),
+            index: 0,
+        });
+        assert!(place.move_to_later(5));
+        assert_eq!(index(&place), Some(1));
+        assert_eq!(
+            Arc::strong_count(&batch),
+            2,
+            "moving along a held batch takes no reference"
+        );
+        assert!(!place.move_to_later(4), "not in the batch");
+        assert_eq!(index(&place), Some(1), "a failed move stays put");
+
+        place.let_go();
+        assert_eq!(
+            Arc::strong_count(&batch),
+            1,
+            "a waiting reader keeps nothing"
+        );
+        assert!(place.move_to_later(9), "the batch is still kept");
+        assert_eq!(index(&place), Some(2));
+        assert_eq!(Arc::strong_count(&batch), 2, "held again");
+
+        place.let_go();
+        drop(batch);
+        assert!(!place.move_to_later(12), "a batch no longer kept is gone");
+        assert!(!Place::Nowhere.move_to_later(3));
     }
 
     #[test]
