@@ -1,18 +1,27 @@
 //! Packs the binary's relative relocations (`-z pack-relative-relocs`, DT_RELR) when it is
 //! built for the machine that builds it and that machine's C library can load them.
 //!
-//! A position-independent binary carries one 24-byte relocation per pointer in its static
-//! data (vtables, string tables, time zones): ≈ 1.2 MB here, read at every start and kept in
-//! memory. Packed, they take a few kilobytes, and idle memory is ≈ 1 MB lower
-//! (docs/performance.md, eighth round). glibc loads packed relocations from 2.36 on; a binary
-//! linked with them needs that glibc to start, so anything else (another C library, an older
-//! glibc, a cross build) is linked as usual.
+//! A position-independent binary carries one relocation (24 bytes on 64-bit targets) per
+//! pointer in its static data (vtables, string tables, time zones): ≈ 1.2 MB here, read at
+//! every start and kept in memory. Packed, they take a few kilobytes, and idle memory is
+//! ≈ 1 MB lower (docs/performance.md, eighth round). glibc loads packed relocations from 2.36
+//! on, and a binary linked with them does not start on an older one; so anything else
+//! (another C library, an older glibc, a cross build) links as usual, and
+//! `SAW_BUILD_PLAIN_RELOCATIONS=1` does too, for a binary to be copied to an older system.
+
+const OPT_OUT: &str = "SAW_BUILD_PLAIN_RELOCATIONS";
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-env-changed={OPT_OUT}");
     let target = std::env::var("TARGET").unwrap_or_default();
     let host = std::env::var("HOST").unwrap_or_default();
-    if target == host && target.ends_with("-linux-gnu") && host_glibc_loads_packed_relocations() {
+    let opted_out = std::env::var_os(OPT_OUT).is_some_and(|v| !v.is_empty() && v != "0");
+    if target == host
+        && target.ends_with("-linux-gnu")
+        && !opted_out
+        && host_glibc_loads_packed_relocations()
+    {
         println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
     }
 }
@@ -21,6 +30,10 @@ fn main() {
 fn host_glibc_loads_packed_relocations() -> bool {
     // SAFETY: glibc returns a pointer to a static, NUL-terminated version string.
     let version = unsafe { std::ffi::CStr::from_ptr(libc::gnu_get_libc_version()) };
+    if let Some(library) = loaded_glibc() {
+        // A target directory reused after the system's glibc changed decides again.
+        println!("cargo:rerun-if-changed={}", library.display());
+    }
     let mut parts = version
         .to_str()
         .unwrap_or_default()
@@ -29,6 +42,22 @@ fn host_glibc_loads_packed_relocations() -> bool {
     let major = parts.next().unwrap_or(0);
     let minor = parts.next().unwrap_or(0);
     (major, minor) >= (2, 36)
+}
+
+/// The file of the glibc this build script runs with.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn loaded_glibc() -> Option<std::path::PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
+    // SAFETY: dladdr only reads the address and fills `info`; `dli_fname` points to a
+    // NUL-terminated string owned by the dynamic loader, copied here at once.
+    let found = unsafe { libc::dladdr(libc::gnu_get_libc_version as *const _, &mut info) };
+    if found == 0 || info.dli_fname.is_null() {
+        return None;
+    }
+    let name = unsafe { std::ffi::CStr::from_ptr(info.dli_fname) };
+    let path = std::path::Path::new(std::ffi::OsStr::from_bytes(name.to_bytes()));
+    std::fs::canonicalize(path).ok()
 }
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]

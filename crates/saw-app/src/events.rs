@@ -4,20 +4,22 @@
 //!
 //! It is a broadcast channel of [`Published`] lists, one per commit: a subscriber takes a
 //! commit's events in one receive. A subscriber that falls behind by more than the buffer is
-//! told it lagged (and should reload) instead of slowing the publishers. Events carry ids, never
+//! told it lagged, or finds itself [`EventBus::is_behind`], and should reload instead of
+//! slowing the publishers. Events carry ids, never
 //! message text: subscribers read what they are allowed to see from the store. A later
 //! multi-instance mode can put PostgreSQL's LISTEN/NOTIFY behind the same two methods.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use saw_core::conversation::{DeliveryStatus, MessageDirection, TicketStatus};
 use saw_core::ids::{AccountId, ChannelId, MessageId, QueueId, TicketId, UserId};
 use serde::Serialize;
 use tokio::sync::broadcast;
 
-/// How many events are kept for readers that reconnect, and how many publishes a slow
-/// subscriber may fall behind before it is told it lagged.
-const BUFFER: usize = 4096;
+/// How many events are kept for readers that reconnect, and how far behind a subscriber may
+/// fall (in events, [`EventBus::is_behind`], or in publishes, when it is told it lagged).
+pub const BUFFER: usize = 4096;
 
 /// One committed change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -194,6 +196,8 @@ pub type Published = Arc<[Numbered]>;
 pub struct EventBus {
     inner: Arc<std::sync::Mutex<Recent>>,
     sender: broadcast::Sender<Published>,
+    /// The id the next event will get, readable without the lock.
+    next_id: Arc<AtomicU64>,
 }
 
 struct Recent {
@@ -212,6 +216,7 @@ impl Default for EventBus {
                 events: std::collections::VecDeque::with_capacity(BUFFER),
             })),
             sender: broadcast::channel(BUFFER).0,
+            next_id: Arc::new(AtomicU64::new(start)),
         }
     }
 }
@@ -242,10 +247,18 @@ impl EventBus {
             recent.events.push_back(numbered.clone());
             published.push(numbered);
         }
+        self.next_id.store(recent.next_id, Ordering::Relaxed);
         if !published.is_empty() {
             // No subscriber is fine: nobody is watching.
             let _ = self.sender.send(published.into());
         }
+    }
+
+    /// Whether a subscriber reading event `id` now is more than [`BUFFER`] events behind:
+    /// what it shows is better read again than caught up with. A publish may carry many
+    /// events, so being fewer than [`BUFFER`] publishes behind does not tell.
+    pub fn is_behind(&self, id: u64) -> bool {
+        self.next_id.load(Ordering::Relaxed).saturating_sub(id) > BUFFER as u64
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Published> {
@@ -377,6 +390,18 @@ mod tests {
         let second = live.recv().await.unwrap();
         assert_eq!(second.len(), 1, "an empty publish sends nothing");
         assert_eq!(second[0].id, first[2].id + 1);
+    }
+
+    #[test]
+    fn a_subscriber_more_than_the_buffer_behind_is_behind() {
+        let bus = EventBus::default();
+        bus.publish([health(1)]);
+        let first = bus.published_after(0, 1)[0].id;
+        bus.publish((0..BUFFER as i64 - 1).map(health));
+        assert!(!bus.is_behind(first), "{BUFFER} events published since");
+        bus.publish([health(2)]);
+        assert!(bus.is_behind(first), "one more");
+        assert!(!bus.is_behind(first + 1));
     }
 
     #[test]

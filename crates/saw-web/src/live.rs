@@ -30,7 +30,7 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::{FutureExt, SinkExt, Stream, StreamExt};
 use saw_app::App;
-use saw_app::events::{Event, Numbered, Published, Resume};
+use saw_app::events::{Event, EventBus, Numbered, Published, Resume};
 use saw_app::tickets::{Audience, Shown, ShownRow};
 use saw_core::ids::{QueueId, TicketId};
 use saw_core::user::User;
@@ -149,13 +149,80 @@ struct Reader {
     queues: Vec<QueueId>,
     /// The [`RecheckPeriods`] period the user was last read in.
     checked_in: u64,
-    /// The events being sent (what a reconnecting reader missed, then one commit's events at
-    /// a time), and how many of them were.
-    pending: Published,
-    sent: usize,
-    receiver: broadcast::Receiver<Published>,
+    feed: Feed,
     reload: bool,
     place: Place,
+}
+
+/// The events a reader goes through: what it missed when it reconnected, then one commit's
+/// events at a time from the bus.
+struct Feed {
+    receiver: broadcast::Receiver<Published>,
+    /// The events at hand (`None` while the reader waits, so that a quiet reader keeps no
+    /// events alive), and how many of them it has gone through.
+    pending: Option<Published>,
+    taken: usize,
+}
+
+/// Where [`Feed::advance`] got to.
+#[derive(Debug, PartialEq, Eq)]
+enum Advanced {
+    /// To the next event, [`Feed::current`].
+    Event,
+    /// The reader fell too far behind: it should read again what it shows. It goes on from
+    /// the events published from now on.
+    Behind,
+    /// The bus is gone.
+    Closed,
+}
+
+impl Feed {
+    fn new(receiver: broadcast::Receiver<Published>, missed: Option<Vec<Numbered>>) -> Feed {
+        Feed {
+            receiver,
+            pending: missed.map(Published::from),
+            taken: 0,
+        }
+    }
+
+    /// Moves to the next event: at once when one is at hand or already published, else once
+    /// one is published. Before it waits, the reader lets go of its `place`, so that a quiet
+    /// reader keeps no batch alive.
+    async fn advance(&mut self, bus: &EventBus, place: &mut Place) -> Advanced {
+        loop {
+            if self.pending.as_ref().is_some_and(|p| self.taken < p.len()) {
+                self.taken += 1;
+                return Advanced::Event;
+            }
+            let received = match self.receiver.try_recv() {
+                Ok(published) => Ok(published),
+                Err(TryRecvError::Lagged(missed)) => Err(RecvError::Lagged(missed)),
+                Err(TryRecvError::Closed) => Err(RecvError::Closed),
+                Err(TryRecvError::Empty) => {
+                    self.pending = None;
+                    place.let_go();
+                    self.receiver.recv().await
+                }
+            };
+            match received {
+                Ok(published) if !published.first().is_some_and(|n| bus.is_behind(n.id)) => {
+                    (self.pending, self.taken) = (Some(published), 0);
+                }
+                Ok(_) | Err(RecvError::Lagged(_)) => {
+                    // What is still queued is older yet, and the reload covers it.
+                    self.receiver = self.receiver.resubscribe();
+                    self.pending = None;
+                    return Advanced::Behind;
+                }
+                Err(RecvError::Closed) => return Advanced::Closed,
+            }
+        }
+    }
+
+    /// The event [`Feed::advance`] moved to.
+    fn current(&self) -> Option<&Numbered> {
+        self.pending.as_ref()?.get(self.taken.checked_sub(1)?)
+    }
 }
 
 /// What a reader is sent next, whatever carries it.
@@ -292,12 +359,11 @@ impl Reader {
         last_seen: Option<u64>,
         online: Option<saw_app::team::Online>,
     ) -> Reader {
-        let nothing: Published = Arc::new([]);
-        let (pending, receiver, reload) = match last_seen {
-            None => (nothing, state.app.events.subscribe(), false),
+        let (feed, reload) = match last_seen {
+            None => (Feed::new(state.app.events.subscribe(), None), false),
             Some(id) => match state.app.events.resume(id) {
-                (Resume::Missed(missed), receiver) => (missed.into(), receiver, false),
-                (Resume::Gap, receiver) => (nothing, receiver, true),
+                (Resume::Missed(missed), receiver) => (Feed::new(receiver, Some(missed)), false),
+                (Resume::Gap, receiver) => (Feed::new(receiver, None), true),
             },
         };
         Reader {
@@ -308,9 +374,7 @@ impl Reader {
             queues: Vec::new(),
             // Read the queues before the first event.
             checked_in: u64::MAX,
-            pending,
-            sent: 0,
-            receiver,
+            feed,
             reload,
             place: Place::Nowhere,
         }
@@ -329,15 +393,21 @@ impl Reader {
             if std::mem::take(&mut self.reload) {
                 return Some(Item::Reload);
             }
-            let Some(numbered) = self.pending.get(self.sent) else {
-                match self.receive().await {
-                    Ok(published) => (self.pending, self.sent) = (published, 0),
-                    Err(RecvError::Lagged(_)) => self.reload = true,
-                    Err(RecvError::Closed) => return None,
+            match self
+                .feed
+                .advance(&self.state.app.events, &mut self.place)
+                .await
+            {
+                Advanced::Event => {}
+                Advanced::Behind => {
+                    self.reload = true;
+                    continue;
                 }
+                Advanced::Closed => return None,
+            }
+            let Some(numbered) = self.feed.current() else {
                 continue;
             };
-            self.sent += 1;
             let event = numbered.event.as_ref();
             if event.account_id() != self.user.account_id {
                 continue;
@@ -348,7 +418,9 @@ impl Reader {
             if (about_me || due) && !self.still_active().await {
                 return None;
             }
-            let numbered = &self.pending[self.sent - 1];
+            let Some(numbered) = self.feed.current() else {
+                continue;
+            };
             if let Some(item) = shown(
                 &self.state,
                 &self.user,
@@ -359,20 +431,6 @@ impl Reader {
             .await
             {
                 return Some(item);
-            }
-        }
-    }
-
-    /// The next commit's events: at once when one is waiting, or once one is published. A
-    /// reader about to wait lets go of its place, so that a quiet reader keeps no batch alive.
-    async fn receive(&mut self) -> Result<Published, RecvError> {
-        match self.receiver.try_recv() {
-            Ok(published) => Ok(published),
-            Err(TryRecvError::Lagged(missed)) => Err(RecvError::Lagged(missed)),
-            Err(TryRecvError::Closed) => Err(RecvError::Closed),
-            Err(TryRecvError::Empty) => {
-                self.place.let_go();
-                self.receiver.recv().await
             }
         }
     }
@@ -569,9 +627,9 @@ struct Batch {
     rendered: OnceCell<Vec<Option<Arc<Rendered>>>>,
 }
 
-/// Events kept rendered: readers more than this far behind render again (the bus itself
-/// keeps fewer).
-const RENDERED_KEPT: usize = 4096;
+/// Events kept rendered: as many as a reader may fall behind before it is told to reload
+/// ([`EventBus::is_behind`]), so that a reader catching up finds its events rendered.
+const RENDERED_KEPT: usize = saw_app::events::BUFFER;
 /// The most events rendered in one read.
 const RENDER_TOGETHER: usize = 64;
 
@@ -818,11 +876,7 @@ mod tests {
         });
         assert!(place.move_to_later(5));
         assert_eq!(index(&place), Some(1));
-        assert_eq!(
-            Arc::strong_count(&batch),
-            2,
-            "moving along a held batch takes no reference"
-        );
+        assert_eq!(Arc::strong_count(&batch), 2, "still one reference");
         assert!(!place.move_to_later(4), "not in the batch");
         assert_eq!(index(&place), Some(1), "a failed move stays put");
 
@@ -840,6 +894,78 @@ mod tests {
         drop(batch);
         assert!(!place.move_to_later(12), "a batch no longer kept is gone");
         assert!(!Place::Nowhere.move_to_later(3));
+    }
+
+    fn presence(user: i64) -> Event {
+        Event::PresenceChanged {
+            account_id: saw_core::ids::AccountId::new(1),
+            user_id: saw_core::ids::UserId::new(user),
+        }
+    }
+
+    #[test]
+    fn a_feed_goes_through_what_was_missed_then_each_commits_events() {
+        let bus = EventBus::default();
+        bus.publish([presence(1), presence(2)]);
+        let first = bus.published_after(0, 1)[0].id;
+        let (Resume::Missed(missed), receiver) = bus.resume(first) else {
+            panic!("kept")
+        };
+        let mut feed = Feed::new(receiver, Some(missed));
+        bus.publish([presence(3), presence(4)]);
+        let mut place = Place::Nowhere;
+        let mut seen = Vec::new();
+        while let Some(advanced) = feed.advance(&bus, &mut place).now_or_never() {
+            assert_eq!(advanced, Advanced::Event);
+            seen.push(feed.current().unwrap().event.as_ref().clone());
+        }
+        assert_eq!(seen, [presence(2), presence(3), presence(4)]);
+    }
+
+    #[test]
+    fn a_waiting_feed_lets_go_of_its_place_and_keeps_no_events() {
+        let bus = EventBus::default();
+        let mut feed = Feed::new(bus.subscribe(), None);
+        bus.publish([presence(1)]);
+        let batch = Arc::new(Batch {
+            events: Vec::new(),
+            rendered: OnceCell::new(),
+        });
+        let mut place = Place::Held(Slot {
+            batch: batch.clone(),
+            index: 0,
+        });
+        let advanced = feed.advance(&bus, &mut place).now_or_never();
+        assert_eq!(advanced, Some(Advanced::Event));
+        let published = feed.pending.clone().expect("at hand");
+        assert_eq!(Arc::strong_count(&batch), 2, "an event at hand: held");
+
+        let waiting = feed.advance(&bus, &mut place).now_or_never();
+        assert!(waiting.is_none(), "nothing more published");
+        assert_eq!(Arc::strong_count(&batch), 1, "the place is let go");
+        assert_eq!(Arc::strong_count(&published), 1, "the events are not kept");
+        assert!(feed.current().is_none());
+    }
+
+    #[test]
+    fn a_feed_far_behind_is_told_so_and_goes_on_from_new_events() {
+        let bus = EventBus::default();
+        let mut feed = Feed::new(bus.subscribe(), None);
+        // Few publishes, many events: the channel alone would not call it lagging.
+        for _ in 0..5 {
+            bus.publish((0..1000).map(presence));
+        }
+        let mut place = Place::Nowhere;
+        let advanced = feed.advance(&bus, &mut place).now_or_never();
+        assert_eq!(advanced, Some(Advanced::Behind));
+        bus.publish([presence(7)]);
+        let advanced = feed.advance(&bus, &mut place).now_or_never();
+        assert_eq!(advanced, Some(Advanced::Event));
+        assert_eq!(
+            *feed.current().unwrap().event,
+            presence(7),
+            "what was queued before is skipped"
+        );
     }
 
     #[test]
