@@ -803,6 +803,28 @@ async fn render(app: &App, events: &[Numbered]) -> Vec<Option<Arc<Rendered>>> {
 mod tests {
     use super::*;
 
+    fn presence(user: i64) -> Event {
+        Event::PresenceChanged {
+            account_id: saw_core::ids::AccountId::new(1),
+            user_id: saw_core::ids::UserId::new(user),
+        }
+    }
+
+    /// A batch of events with these ids, not rendered yet.
+    fn batch_of(ids: &[u64]) -> Arc<Batch> {
+        let events = ids
+            .iter()
+            .map(|&id| Numbered {
+                id,
+                event: Arc::new(presence(1)),
+            })
+            .collect();
+        Arc::new(Batch {
+            events,
+            rendered: OnceCell::new(),
+        })
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_stream_reads_its_user_again_once_a_period_has_passed() {
         let periods = RecheckPeriods::default();
@@ -815,17 +837,7 @@ mod tests {
 
     #[test]
     fn a_readers_next_event_is_found_after_its_last_one_while_their_batch_is_kept() {
-        let event = |id| Numbered {
-            id,
-            event: Arc::new(Event::PresenceChanged {
-                account_id: saw_core::ids::AccountId::new(1),
-                user_id: saw_core::ids::UserId::new(1),
-            }),
-        };
-        let batch = Arc::new(Batch {
-            events: vec![event(3), event(5), event(9), event(12)],
-            rendered: OnceCell::new(),
-        });
+        let batch = batch_of(&[3, 5, 9, 12]);
         let at = |index| WeakSlot {
             batch: Arc::downgrade(&batch),
             index,
@@ -855,17 +867,7 @@ mod tests {
 
     #[test]
     fn a_reader_holds_its_place_while_it_has_events_and_lets_go_while_it_waits() {
-        let event = |id| Numbered {
-            id,
-            event: Arc::new(Event::PresenceChanged {
-                account_id: saw_core::ids::AccountId::new(1),
-                user_id: saw_core::ids::UserId::new(1),
-            }),
-        };
-        let batch = Arc::new(Batch {
-            events: vec![event(3), event(5), event(9)],
-            rendered: OnceCell::new(),
-        });
+        let batch = batch_of(&[3, 5, 9]);
         let index = |place: &Place| match place {
             Place::Held(slot) => Some(slot.index),
             _ => None,
@@ -896,13 +898,6 @@ mod tests {
         assert!(!Place::Nowhere.move_to_later(3));
     }
 
-    fn presence(user: i64) -> Event {
-        Event::PresenceChanged {
-            account_id: saw_core::ids::AccountId::new(1),
-            user_id: saw_core::ids::UserId::new(user),
-        }
-    }
-
     #[test]
     fn a_feed_goes_through_what_was_missed_then_each_commits_events() {
         let bus = EventBus::default();
@@ -927,10 +922,7 @@ mod tests {
         let bus = EventBus::default();
         let mut feed = Feed::new(bus.subscribe(), None);
         bus.publish([presence(1)]);
-        let batch = Arc::new(Batch {
-            events: Vec::new(),
-            rendered: OnceCell::new(),
-        });
+        let batch = batch_of(&[]);
         let mut place = Place::Held(Slot {
             batch: batch.clone(),
             index: 0,
