@@ -190,7 +190,10 @@ impl Feed {
     /// reader keeps no batch alive.
     async fn advance(&mut self, bus: &EventBus, place: &mut Place) -> Advanced {
         loop {
-            if self.pending.as_ref().is_some_and(|p| self.taken < p.len()) {
+            if let Some(next) = self.pending.as_ref().and_then(|p| p.get(self.taken)) {
+                if bus.is_behind(next.id) {
+                    return self.fall_behind();
+                }
                 self.taken += 1;
                 return Advanced::Event;
             }
@@ -205,18 +208,19 @@ impl Feed {
                 }
             };
             match received {
-                Ok(published) if !published.first().is_some_and(|n| bus.is_behind(n.id)) => {
-                    (self.pending, self.taken) = (Some(published), 0);
-                }
-                Ok(_) | Err(RecvError::Lagged(_)) => {
-                    // What is still queued is older yet, and the reload covers it.
-                    self.receiver = self.receiver.resubscribe();
-                    self.pending = None;
-                    return Advanced::Behind;
-                }
+                Ok(published) => (self.pending, self.taken) = (Some(published), 0),
+                Err(RecvError::Lagged(_)) => return self.fall_behind(),
                 Err(RecvError::Closed) => return Advanced::Closed,
             }
         }
+    }
+
+    /// Skips to the events published from now on: what is still queued is older yet, and
+    /// the reload the reader is told to do covers it.
+    fn fall_behind(&mut self) -> Advanced {
+        self.receiver = self.receiver.resubscribe();
+        self.pending = None;
+        Advanced::Behind
     }
 
     /// The event [`Feed::advance`] moved to.
@@ -958,6 +962,15 @@ mod tests {
             presence(7),
             "what was queued before is skipped"
         );
+
+        // Or in the middle of a commit's events.
+        bus.publish((0..10).map(presence));
+        let advanced = feed.advance(&bus, &mut place).now_or_never();
+        assert_eq!(advanced, Some(Advanced::Event));
+        bus.publish((0..saw_app::events::BUFFER as i64).map(presence));
+        let advanced = feed.advance(&bus, &mut place).now_or_never();
+        assert_eq!(advanced, Some(Advanced::Behind));
+        assert!(feed.current().is_none());
     }
 
     #[test]
