@@ -196,12 +196,12 @@ pub type Published = Arc<[Numbered]>;
 pub struct EventBus {
     inner: Arc<std::sync::Mutex<Recent>>,
     sender: broadcast::Sender<Published>,
-    /// The id the next event will get, readable without the lock.
+    /// The id the next event will get: changed only by `publish`, under the lock, and read
+    /// without it by [`EventBus::is_behind`].
     next_id: Arc<AtomicU64>,
 }
 
 struct Recent {
-    next_id: u64,
     events: std::collections::VecDeque<Numbered>,
 }
 
@@ -212,7 +212,6 @@ impl Default for EventBus {
             .map_or(1, |d| d.as_micros() as u64);
         Self {
             inner: Arc::new(std::sync::Mutex::new(Recent {
-                next_id: start,
                 events: std::collections::VecDeque::with_capacity(BUFFER),
             })),
             sender: broadcast::channel(BUFFER).0,
@@ -234,20 +233,22 @@ impl EventBus {
         let Ok(mut recent) = self.inner.lock() else {
             return;
         };
+        // Only here, under the lock, does the next id move.
+        let mut next_id = self.next_id.load(Ordering::Relaxed);
         let mut published = Vec::new();
         for event in events {
             let numbered = Numbered {
-                id: recent.next_id,
+                id: next_id,
                 event: Arc::new(event),
             };
-            recent.next_id += 1;
+            next_id += 1;
             if recent.events.len() == BUFFER {
                 recent.events.pop_front();
             }
             recent.events.push_back(numbered.clone());
             published.push(numbered);
         }
-        self.next_id.store(recent.next_id, Ordering::Relaxed);
+        self.next_id.store(next_id, Ordering::Relaxed);
         if !published.is_empty() {
             // No subscriber is fine: nobody is watching.
             let _ = self.sender.send(published.into());
@@ -272,9 +273,10 @@ impl EventBus {
             return (Resume::Gap, self.sender.subscribe());
         };
         let receiver = self.sender.subscribe();
-        let oldest_kept = recent.events.front().map_or(recent.next_id, |n| n.id);
+        let next_id = self.next_id.load(Ordering::Relaxed);
+        let oldest_kept = recent.events.front().map_or(next_id, |n| n.id);
         // Older than what is kept, or an id this process never gave (from before a restart).
-        let resume = if last_id.saturating_add(1) < oldest_kept || last_id >= recent.next_id {
+        let resume = if last_id.saturating_add(1) < oldest_kept || last_id >= next_id {
             Resume::Gap
         } else {
             Resume::Missed(
@@ -294,7 +296,8 @@ impl EventBus {
         let Ok(recent) = self.inner.lock() else {
             return Vec::new();
         };
-        let oldest_kept = recent.events.front().map_or(recent.next_id, |n| n.id);
+        let next_id = self.next_id.load(Ordering::Relaxed);
+        let oldest_kept = recent.events.front().map_or(next_id, |n| n.id);
         let skip = (id + 1).saturating_sub(oldest_kept) as usize;
         recent.events.iter().skip(skip).take(max).cloned().collect()
     }
@@ -335,6 +338,10 @@ mod tests {
         );
     }
 
+    fn events_of(numbered: &[Numbered]) -> Vec<Event> {
+        numbered.iter().map(|n| n.event.as_ref().clone()).collect()
+    }
+
     fn health(channel: i64) -> Event {
         Event::ChannelHealth {
             account_id: AccountId::new(1),
@@ -354,13 +361,7 @@ mod tests {
         let Resume::Missed(missed) = missed else {
             panic!("the last events are kept")
         };
-        assert_eq!(
-            missed
-                .iter()
-                .map(|n| n.event.as_ref().clone())
-                .collect::<Vec<_>>(),
-            [health(2), health(3), health(4)]
-        );
+        assert_eq!(events_of(&missed), [health(2), health(3), health(4)]);
         bus.publish([health(5)]);
         let newest = live.recv().await.unwrap()[0].clone();
         assert_eq!(*newest.event, health(5));
@@ -375,13 +376,7 @@ mod tests {
         bus.publish([]);
         bus.publish([health(4)]);
         let first = live.recv().await.unwrap();
-        assert_eq!(
-            first
-                .iter()
-                .map(|n| n.event.as_ref().clone())
-                .collect::<Vec<_>>(),
-            [health(1), health(2), health(3)]
-        );
+        assert_eq!(events_of(&first), [health(1), health(2), health(3)]);
         assert_eq!(
             first.iter().map(|n| n.id - first[0].id).collect::<Vec<_>>(),
             [0, 1, 2],
